@@ -1,0 +1,123 @@
+"""Samhällskontraktets idéportal: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, current_app, flash, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from portal.config import ROOT, Config, config_from_env
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or config_from_env())
+    _check_config(app)
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (ROOT / "instance").mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+
+    from portal import models  # noqa: F401  (every model registered with the metadata)
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+    from portal import errors, security, templating
+    from portal.cli import register_cli
+    from portal.mail.services import deliver_after_request
+    from portal.permissions import enforce_access
+
+    app.before_request(_expire_idle_sessions)
+    app.before_request(enforce_access)
+    app.after_request(security.add_headers)
+    app.after_request(deliver_after_request)
+    errors.register(app)
+    templating.register(app)
+    register_cli(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY must be set (at least 32 characters) when PORTAL_ENV=production"
+            )
+
+
+def _select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return languages[0]
+
+
+def _init_login(app: Flask) -> None:
+    from portal.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        raw_id, _sep, version = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
+
+
+def _expire_idle_sessions() -> None:
+    """Staff sessions end after SESSION_IDLE_TIMEOUT idle and SESSION_ABSOLUTE_TIMEOUT at most."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    now = time.time()
+    started = session.get("_started", 0)
+    seen = session.get("_seen", 0)
+    if (
+        now - started > _seconds("SESSION_ABSOLUTE_TIMEOUT")
+        or now - seen > _seconds("SESSION_IDLE_TIMEOUT")
+    ):
+        logout_user()
+        session.clear()
+        flash(_("Din session har gått ut. Logga in igen för att fortsätta."), "info")
+        return
+    session["_seen"] = now
+
+
+def _seconds(key: str) -> float:
+    return current_app.config[key].total_seconds()

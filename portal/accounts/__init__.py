@@ -1,0 +1,1 @@
+"""Accounts: users, roles, logging in and out, passwords, invitations."""

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from portal.accounts.passwords import MAX_LENGTH, password_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-post"),
+        validators=[InputRequired(_l("Fyll i din e-postadress.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Lösenord"),
+        validators=[InputRequired(_l("Fyll i ditt lösenord.")), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-post"),
+        validators=[
+            InputRequired(_l("Fyll i din e-postadress.")),
+            Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """Set a password (reset, invitation). The user's e-mail and name are checked against it."""
+
+    password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[InputRequired(_l("Fyll i ett nytt lösenord."))],
+        description=_l("Minst 12 tecken. Ett vanligt lösenord godtas inte; "
+                       "en mening med flera ord är lätt att minnas."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Upprepa lösenordet"),
+        validators=[
+            InputRequired(_l("Upprepa lösenordet.")),
+            EqualTo("password", _l("Lösenorden är inte likadana.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data or "",
+            email=getattr(self._user, "email", ""),
+            name=getattr(self._user, "name", ""),
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[InputRequired(_l("Fyll i ditt nuvarande lösenord."))],
+        render_kw={"autocomplete": "current-password"},
+    )

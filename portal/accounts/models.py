@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.reference.models import Party
+from portal.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    PROCESS_SUPPORT = "process_support"
+    EXPERT = "expert"
+    CORE_TEAM = "core_team"
+    BOARD = "board"
+    ADMIN = "admin"
+
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout and password change: every session cookie carrying an older value dies.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    party: Mapped[Party | None] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        mine = {r.value for r in self.roles}
+        return any(str(r) in mine for r in roles)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return self.active
+
+    def get_id(self) -> str:
+        # The session carries the version, so a copied cookie dies with logout.
+        return f"{self.id}:{self.session_version}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class TokenPurpose(StrEnum):
+    RESET = "reset"
+    INVITE = "invite"
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link token; only its SHA-256 is stored."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('reset', 'invite')", name="purpose_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def _role_labels():
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        Role.EMPLOYEE: _l("Medarbetare"),
+        Role.PROCESS_SUPPORT: _l("Processtöd"),
+        Role.EXPERT: _l("Expert"),
+        Role.CORE_TEAM: _l("Core Team"),
+        Role.BOARD: _l("Styrelsen"),
+        Role.ADMIN: _l("Administratör"),
+    }
+
+
+ROLE_LABELS = _role_labels()
+
+
+def role_labels(user: User) -> list[str]:
+    return [str(ROLE_LABELS[role]) for role in Role if role in user.roles]

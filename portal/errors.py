@@ -1,0 +1,77 @@
+"""Error pages in the user's language; JSON for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TEXTS = {
+    400: (_l("Felaktig begäran"), _l("Sidan kunde inte hantera det som skickades.")),
+    401: (_l("Du behöver logga in"), _l("Logga in och försök igen.")),
+    403: (
+        _l("Du har inte behörighet"),
+        _l("Ditt konto har inte behörighet till den här sidan. Kontakta processtödet om du "
+           "tror att det är fel."),
+    ),
+    404: (_l("Sidan finns inte"), _l("Kontrollera adressen, eller gå till startsidan.")),
+    405: (_l("Otillåten metod"), _l("Sidan kan inte användas på det sättet.")),
+    413: (
+        _l("Filen eller formuläret är för stort"),
+        _l("Det du skickade var större än vad portalen tar emot. Välj mindre filer och försök igen."),
+    ),
+    429: (
+        _l("För många försök"),
+        _l("Du har gjort för många försök på kort tid. Vänta en stund och försök sedan igen."),
+    ),
+    500: (
+        _l("Något gick fel hos oss"),
+        _l("Ett oväntat fel inträffade. Försök igen om en stund. Felet har loggats."),
+    ),
+    503: (_l("Tjänsten är inte tillgänglig"), _l("Försök igen om en stund.")),
+}
+CSRF_TEXT = _l(
+    "Formuläret hade gått ut eller saknade en säkerhetskod. Gå tillbaka, ladda om sidan och "
+    "skicka igen."
+)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, text=CSRF_TEXT)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code not in TEXTS:
+            return error
+        response = render_error(code)
+        if code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from portal.extensions import db
+
+        db.session.rollback()
+        return render_error(500)
+
+
+def render_error(code: int, text=None):
+    title, default_text = TEXTS[code]
+    text = text or default_text
+    if request.path.startswith("/api/"):
+        response = jsonify(error=str(title), detail=str(text))
+    else:
+        response = make_response(render_template("errors/error.html", code=code, title=title,
+                                                 text=text))
+    response.status_code = code
+    return response

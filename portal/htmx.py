@@ -1,0 +1,22 @@
+"""A fragment is a block of its page (the htmx template-fragments essay)."""
+
+from __future__ import annotations
+
+from flask import make_response, render_template
+from jinja2_fragments.flask import render_block
+
+from portal.extensions import htmx
+
+
+def render_page_or_block(template: str, block: str, status: int = 200, **context):
+    """The named block alone for an htmx request that targets it, the whole page otherwise.
+
+    A boosted request (hx-boost) wants the whole page, so it gets it.
+    """
+    if htmx and not htmx.boosted:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.headers.add("Vary", "HX-Request")
+    return response

@@ -1,0 +1,114 @@
+"""queue_email() in the caller's transaction; deliver_due() after commit and from the CLI."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from datetime import timedelta
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_mail import Message
+from sqlalchemy import select
+
+from portal.extensions import db, mail
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+
+
+def queue_email(
+    recipient: str, template: str, subject: str, *, locale: str = "sv", **context
+) -> OutboxMessage:
+    """Render templates/email/<template>.txt and .html and store the message (not sent yet).
+
+    `subject` should be a lazy or plain string; it is rendered in the recipient's locale.
+    """
+    with force_locale(locale):
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+        subject = str(subject)
+    message = OutboxMessage(
+        recipient=recipient, subject=subject, body_text=text, body_html=html, template=template
+    )
+    db.session.add(message)
+    g.outbox_pending = True
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def deliver_due(limit: int = 50) -> tuple[int, int]:
+    """Send the pending messages that are due. Returns (sent, failed this round)."""
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message in due:
+        try:
+            _send(message)
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            failed += 1
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            log.warning("outbox message %s not sent (attempt %s)", message.id, message.attempts)
+        else:
+            sent += 1
+            message.attempts += 1
+            message.status = OutboxStatus.SENT
+            message.sent_at = utcnow()
+            message.last_error = ""
+        db.session.commit()
+    return sent, failed
+
+
+def _send(message: OutboxMessage) -> None:
+    if not current_app.config.get("MAIL_SERVER"):
+        # Development default: the message goes to the console instead of an SMTP server.
+        print(  # noqa: T201
+            f"\n--- e-post till {message.recipient} ---\nÄmne: {message.subject}\n\n"
+            f"{message.body_text}\n--- slut ---\n",
+            flush=True,
+        )
+        return
+    msg = Message(
+        subject=message.subject,
+        recipients=[message.recipient],
+        body=message.body_text,
+        html=message.body_html or None,
+        extra_headers={"Message-ID": f"<outbox-{message.id}@samhallskontraktet>"},
+    )
+    # Flask-Mail opens its SMTP connection without a timeout; a hung server must not hang us.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT"])
+    try:
+        mail.send(msg)
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def deliver_after_request(response):
+    """after_request hook: try what this request queued, once its transaction committed."""
+    if g.pop("outbox_pending", False):
+        db.session.rollback()  # anything the view did not commit must not ride along
+        try:
+            deliver_due(limit=10)
+        except Exception:  # never fail a request because mail could not go out
+            db.session.rollback()
+            log.exception("outbox delivery after request failed")
+    return response

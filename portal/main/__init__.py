@@ -1,0 +1,1 @@
+"""Public pages: the home page, health check, language choice, accessibility statement."""

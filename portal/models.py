@@ -1,0 +1,13 @@
+"""Imports every model so that the metadata (and Alembic) sees the whole schema."""
+
+from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
+from portal.audit import AuditEntry  # noqa: F401
+from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.reference.models import (  # noqa: F401
+    Agenda2030Goal,
+    Criterion,
+    FocusArea,
+    Party,
+    Perspective,
+    Portfolio,
+)

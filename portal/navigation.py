@@ -1,0 +1,50 @@
+"""The main navigation: one list, filtered by role and by what the app actually serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import Role
+
+ANYONE = None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    roles: frozenset[Role] | None  # None: everybody; empty: any logged-in user
+
+
+NAV = [
+    NavItem(_l("Utlysningar"), "calls.index", ANYONE),
+    NavItem(_l("Lämna in"), "submissions.new", frozenset({Role.EMPLOYEE})),
+    NavItem(_l("Mina inlämningar"), "submissions.mine", frozenset({Role.EMPLOYEE})),
+    NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
+    NavItem(_l("Hantera utlysningar"), "calls.manage", frozenset({Role.PROCESS_SUPPORT})),
+    NavItem(_l("Initiativ"), "evaluation.initiatives",
+            frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN})),
+    NavItem(_l("Mina bedömningar"), "evaluation.assignments", frozenset({Role.EXPERT})),
+    NavItem(_l("Primöten"), "evaluation.meetings",
+            frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM})),
+    NavItem(_l("Styrelsens uppföljning"), "board.dashboard",
+            frozenset({Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN})),
+    NavItem(_l("Administration"), "admin.index", frozenset({Role.ADMIN})),
+    NavItem(_l("Mitt konto"), "accounts.account", frozenset()),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    served = current_app.view_functions
+    visible = []
+    for item in NAV:
+        if item.endpoint not in served:
+            continue
+        if item.roles is None:
+            visible.append(item)
+        elif user.is_authenticated and (not item.roles or user.has_role(*item.roles)):
+            visible.append(item)
+    return visible

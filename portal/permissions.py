@@ -1,0 +1,99 @@
+"""Access control in one place.
+
+Every view declares who may reach it with one of the decorators below; a request hook
+refuses any endpoint that declares nothing (default deny), so a new route is never open
+by mistake. tests/functional/test_access.py walks app.url_map and checks each declaration.
+Object-level rules are `can_<verb>(user, obj)` predicates, used by views and templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.models import Role
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+ALL_ROLES = frozenset(Role)
+
+
+def public(view: Callable) -> Callable:
+    """Anyone, logged in or not."""
+    view.access = PUBLIC
+    return view
+
+
+def login_required(view: Callable) -> Callable:
+    """Any logged-in user, whatever their roles."""
+    view.access = AUTHENTICATED
+    return view
+
+
+def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """Logged-in users holding at least one of `roles` (admin is not implied)."""
+
+    def decorate(view: Callable) -> Callable:
+        view.access = frozenset(roles)
+        return view
+
+    return decorate
+
+
+def access_of(endpoint: str | None) -> str | frozenset | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access", None)
+
+
+def enforce_access():
+    """before_request: apply the endpoint's declaration."""
+    if request.endpoint is None:  # 404 or 405: let Flask answer
+        return None
+    access = access_of(request.endpoint)
+    if access == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        if request.headers.get("HX-Request"):
+            abort(401)
+        flash(_("Logga in för att fortsätta."), "info")
+        return redirect(url_for("accounts.login", next=_safe_next_path()))
+    if access == AUTHENTICATED:
+        return None
+    if isinstance(access, frozenset) and current_user.has_role(*access):
+        return None
+    abort(403)
+
+
+def _safe_next_path() -> str:
+    path = request.full_path if request.query_string else request.path
+    return path if request.method == "GET" else url_for("main.home")
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    return "\\" not in target and not any(ord(c) < 32 for c in target)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def has_any(user, roles: Iterable[Role]) -> bool:
+    return bool(user.is_authenticated and user.has_role(*roles))
+
+
+# --- predicates -----------------------------------------------------------------------
+
+
+def can_administer(user) -> bool:
+    return has_any(user, [Role.ADMIN])

@@ -1,0 +1,1 @@
+"""Reference data: parties, focus areas and their portfolios, perspectives, goals, criteria."""

@@ -1,0 +1,34 @@
+"""What every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from portal import navigation, permissions
+from portal.accounts.models import role_labels
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject():
+        from flask_login import current_user
+
+        return {
+            "nav_items": navigation.items_for(current_user),
+            "can_administer": permissions.can_administer,
+            "role_labels": role_labels,
+            "current_locale": str(get_locale()),
+            "current_path": request.full_path if request.query_string else request.path,
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )

@@ -1,0 +1,168 @@
+"""Fixtures: one app per session, a clean database per test, a real SMTP sink, logins."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db as _db
+from portal.extensions import limiter, mail
+from portal.reference.seed import seed_reference
+
+CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(TestConfig)
+    with app.app_context():
+        if _db.engine.dialect.name == "sqlite":
+            _db.drop_all()
+        else:
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        _db.create_all()
+    yield app
+
+
+def wipe(app) -> None:
+    """Empty every table (faster than recreating the schema)."""
+    with app.app_context():
+        _db.session.remove()
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(app) -> Iterator:
+    """A clean database with the reference data, inside an app context."""
+    wipe(app)
+    limiter.reset()
+    with app.app_context():
+        seed_reference()
+        _db.session.commit()
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """GET the page holding the form (url by default), then POST with its CSRF token."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": csrf_from(html), **data}, **kwargs)
+
+
+def login(client, user, password: str = "a-long-test-password-1") -> None:
+    response = post_form(
+        client, "/logga-in", {"email": user.email, "password": password}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+@pytest.fixture
+def login_as(client, db):
+    """login_as(Role.ADMIN) or login_as(user): a logged-in client for that role or user."""
+    from tests.factories import make_user
+
+    def _login(role_or_user, **user_kwargs):
+        from portal.accounts.models import Role, User
+
+        user = (
+            role_or_user
+            if isinstance(role_or_user, User)
+            else make_user(roles={Role(role_or_user)}, **user_kwargs)
+        )
+        login(client, user)
+        return user
+
+    return _login
+
+
+# --- a real SMTP server ---------------------------------------------------------------
+
+
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    controller: object | None = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                sink.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+    def body(self, message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[SmtpSink]:
+    """An aiosmtpd server on a free port; the app sends its mail there during the test."""
+    sink = SmtpSink("127.0.0.1", free_port())
+    sink.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER=sink.host, MAIL_PORT=sink.port)
+    mail.init_app(app)
+    yield sink
+    sink.stop()
+    app.config.update(saved)
+    mail.init_app(app)
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('TEST_DATABASE_URL', 'sqlite (instance/test.sqlite3)')}"

@@ -1,0 +1,82 @@
+"""Every route declares who may reach it, and the declaration holds (default deny).
+
+New routes are covered automatically: the test walks app.url_map.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.accounts.models import Role
+from portal.permissions import AUTHENTICATED, PUBLIC, access_of
+from tests.conftest import csrf_from, login
+from tests.factories import make_user
+
+DUMMY_ARGS = {"int": 999999, "string": "x" * 43, "path": "x", "uuid": "0" * 32}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        args = {
+            name: DUMMY_ARGS.get(type(conv).__name__.replace("Converter", "").lower(), "x")
+            for name, conv in rule._converters.items()
+        }
+        url = rule.build(args, append_unknown=False)[1] if args else rule.rule
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            yield rule.endpoint, method, url
+
+
+def _request(client, method: str, url: str, token: str):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": token})
+
+
+def test_every_route_declares_its_access(app):
+    with app.test_request_context():
+        undeclared = [ep for ep, _m, _u in _routes(app) if access_of(ep) is None]
+    assert undeclared == []
+
+
+@pytest.mark.asvs("4.1.3")
+def test_anonymous_is_sent_to_login_from_every_non_public_route(app, client):
+    token = csrf_from(client.get("/logga-in").get_data(as_text=True))
+    checked = 0
+    with app.test_request_context():
+        routes = [(ep, m, u, access_of(ep)) for ep, m, u in _routes(app)]
+    for endpoint, method, url, access in routes:
+        if access == PUBLIC:
+            continue
+        response = _request(client, method, url, token)
+        assert response.status_code in (302, 401), (endpoint, method, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/logga-in"), endpoint
+        checked += 1
+    assert checked > 0
+
+
+@pytest.mark.asvs("4.1.1")
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_where_it_does_not_belong(app, client, role):
+    user = make_user(roles={role})
+    login(client, user)
+    token = csrf_from(client.get("/konto").get_data(as_text=True))
+    with app.test_request_context():
+        routes = [(ep, m, u, access_of(ep)) for ep, m, u in _routes(app)]
+    for endpoint, method, url, access in routes:
+        if endpoint in {"accounts.logout", "accounts.login"} or access in (PUBLIC, AUTHENTICATED):
+            continue
+        response = _request(client, method, url, token)
+        if role in access:
+            assert response.status_code != 403, (endpoint, method)
+        else:
+            assert response.status_code == 403, (endpoint, method, response.status_code)
+            assert "Du har inte behörighet" in response.get_data(as_text=True)
+
+
+def test_logged_in_routes_open_to_every_role(app, client):
+    user = make_user(roles={Role.BOARD})
+    login(client, user)
+    assert client.get("/konto").status_code == 200
