@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from portal.config import ROOT, Config, config_from_env
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import mail as flask_mail  # `mail` would be shadowed by portal.mail
 
 
 class ConfigurationError(RuntimeError):
@@ -34,7 +35,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    mail.init_app(app)
+    flask_mail.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -49,6 +50,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    from portal.submissions.views import bp as submissions_bp
+    from portal.texts.views import bp as texts_bp
+
+    app.register_blueprint(submissions_bp)
+    app.register_blueprint(texts_bp)
 
     from portal import errors, security, templating
     from portal.cli import register_cli

@@ -11,3 +11,6 @@ from portal.reference.models import (  # noqa: F401
     Perspective,
     Portfolio,
 )
+from portal.calls.models import Call  # noqa: F401, E402
+from portal.submissions.models import Attachment, RegistrationCounter, Submission  # noqa: F401, E402
+from portal.texts.models import SiteText  # noqa: F401, E402

@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from portal import navigation, permissions
 from portal.accounts.models import role_labels
+from portal.submissions.canvas import CANVAS_FIELDS
 
 
 def register(app: Flask) -> None:
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
             "nav_items": navigation.items_for(current_user),
             "can_administer": permissions.can_administer,
             "role_labels": role_labels,
+            "canvas_fields": CANVAS_FIELDS,
             "current_locale": str(get_locale()),
             "current_path": request.full_path if request.query_string else request.path,
         }

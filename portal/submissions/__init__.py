@@ -1,0 +1,1 @@
+"""Submissions: the initiative canvas, drafts, residents' entries, registration, receipts."""

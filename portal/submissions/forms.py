@@ -1,0 +1,174 @@
+"""The canvas form, built from a call's field rules (or the standing intake's)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+
+from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
+from portal.submissions.models import KIND_LABELS, Kind
+
+
+def _required(label):
+    return InputRequired(_l("Fyll i ”%(label)s”.", label=label))
+
+
+def _no_control_chars(form, field) -> None:
+    """Refuse invisible control characters (keeps tabs and line breaks, Swedish and emoji)."""
+    from wtforms.validators import ValidationError
+
+    if field.data and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
+        raise ValidationError(_l("Texten innehåller otillåtna tecken."))
+
+
+class CanvasBase(FlaskForm):
+    kind = RadioField(
+        _l("Är det en utmaning eller en idé?"),
+        choices=[(k.value, KIND_LABELS[k]) for k in Kind],
+        validators=[InputRequired(_l("Välj om det är en utmaning/ett behov eller en idé."))],
+        description=_l(
+            "En utmaning eller ett behov är ett problem du ser i arbetet eller i vardagen. "
+            "En idé är ett förslag på lösning."
+        ),
+    )
+    form_key = HiddenField()
+    draft_id = HiddenField()
+
+    def canvas_data(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind.data}
+        for f in CANVAS_FIELDS:
+            if f.key in self:
+                data[f.key] = normalise_newlines(self[f.key].data)
+        if FOCUS_AREA in self:
+            data[FOCUS_AREA] = self[FOCUS_AREA].data or None
+        return data
+
+    def canvas_fields(self):
+        """The canvas fields of this form in the template's order (for the template)."""
+        from portal.submissions.canvas import CONFIGURABLE
+
+        return [self[key] for key in CONFIGURABLE if key in self]
+
+
+class ResidentFields:
+    """Contact details of a resident: name, e-mail, optional phone — nothing more."""
+
+    name = StringField(
+        _l("Ditt namn"),
+        validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120), _no_control_chars],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("Din e-postadress"),
+        validators=[
+            InputRequired(_l("Fyll i din e-postadress.")),
+            Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+            Length(max=254),
+        ],
+        description=_l("Dit skickar vi kvittot och en länk där du kan följa ditt bidrag."),
+        render_kw={"autocomplete": "email"},
+    )
+    phone = TelField(
+        _l("Telefonnummer (frivilligt)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9+()\-\s]{5,40}$", message=_l("Skriv bara siffror, +, - och mellanslag.")),
+        ],
+        render_kw={"autocomplete": "tel"},
+    )
+    consent_named_publicly = BooleanField(
+        _l("Ni får nämna mitt namn om idén publiceras."),
+        description=_l("Frivilligt. Utan ditt ja publicerar vi aldrig ditt namn."),
+    )
+    consent_news = BooleanField(
+        _l("Jag vill få nyheter om den här utlysningen med e-post."),
+        description=_l("Frivilligt. Du kan när som helst avstå."),
+    )
+    # A honeypot: invisible to people, filled in by scripts. Not a CAPTCHA.
+    website = StringField(_l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off",
+                                                                      "tabindex": "-1"})
+
+
+class UploadFields:
+    visual_file = FileField(
+        _l("Bild eller dokument som visar idén"),
+        description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 10 MB."),
+        render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
+    )
+    attachments = MultipleFileField(
+        _l("Fler bilagor"),
+        description=_l("Frivilligt. Högst 5 filer totalt, högst 10 MB var."),
+        render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
+    )
+
+
+def canvas_form_class(
+    rules: dict[str, FieldRule],
+    *,
+    focus_choices: list[tuple[int, str]],
+    resident: bool = False,
+    uploads: bool = True,
+    draft: bool = False,
+) -> type[CanvasBase]:
+    """A form class for these rules. `draft=True` drops the required checks (saving a draft)."""
+    bases: tuple[type, ...] = (CanvasBase,)
+    if resident:
+        bases = (ResidentFields, *bases)
+    if uploads:
+        bases = (UploadFields, *bases)
+    attrs: dict[str, object] = {}
+    for f in CANVAS_FIELDS:
+        rule = rules.get(f.key, FieldRule.OPTIONAL)
+        if rule == FieldRule.HIDDEN:
+            continue
+        validators = [Length(max=f.max_length, message=_l(
+            "Högst %(max)d tecken.", max=f.max_length)), _no_control_chars]
+        if rule == FieldRule.REQUIRED and not draft:
+            validators.insert(0, _required(f.label))
+        else:
+            validators.insert(0, Optional())
+        field_class = TextAreaField if f.multiline else StringField
+        render_kw = {"maxlength": f.max_length}
+        if f.multiline:
+            render_kw["rows"] = 5 if f.max_length > 2000 else 3
+        attrs[f.key] = field_class(f.label, validators=validators, description=f.help,
+                                   render_kw=render_kw)
+    focus_rule = rules.get(FOCUS_AREA, FieldRule.OPTIONAL)
+    if focus_rule != FieldRule.HIDDEN and focus_choices:
+        validators = (
+            [InputRequired(_l("Välj ett fokusområde."))]
+            if focus_rule == FieldRule.REQUIRED and not draft
+            else [Optional()]
+        )
+        attrs[FOCUS_AREA] = SelectField(
+            _l("Fokusområde"),
+            choices=[("", _l("Vet inte / välj senare"))] + [(str(i), n) for i, n in focus_choices],
+            coerce=lambda v: int(v) if v not in (None, "") else None,
+            validators=validators,
+            validate_choice=True,
+            description=_l("Vilket av Samhällskontraktets fokusområden passar bäst?"),
+        )
+    return type("CanvasForm", bases, attrs)
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def normalise_newlines(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.calls.models import Call
+from portal.extensions import db
+from portal.reference.models import FocusArea, Party
+from portal.types import UTCDateTime, utcnow
+
+
+class Kind(StrEnum):
+    CHALLENGE = "challenge"  # utmaning, behov
+    IDEA = "idea"
+
+
+KIND_LABELS = {Kind.CHALLENGE: _l("Utmaning eller behov"), Kind.IDEA: _l("Idé")}
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    RECEIVED = "received"  # Inkommen
+    AWAITING_INFO = "awaiting_info"  # Väntar på komplettering
+    IN_PORTFOLIO = "in_portfolio"  # I portfölj
+    DUPLICATE = "duplicate"  # Dubblett
+    DECLINED = "declined"  # Avslagen
+    WITHDRAWN = "withdrawn"  # Återkallad
+
+
+STATE_LABELS = {
+    State.DRAFT: _l("Utkast"),
+    State.RECEIVED: _l("Inkommen"),
+    State.AWAITING_INFO: _l("Väntar på komplettering"),
+    State.IN_PORTFOLIO: _l("I portfölj"),
+    State.DUPLICATE: _l("Dubblett"),
+    State.DECLINED: _l("Avslagen"),
+    State.WITHDRAWN: _l("Återkallad"),
+}
+
+# What the submitter reads about their entry, in plain words.
+STATE_EXPLANATIONS = {
+    State.DRAFT: _l("Utkastet är bara synligt för dig. Skicka in det när du är klar."),
+    State.RECEIVED: _l(
+        "Vi har tagit emot din inlämning. Processtödet går igenom den och sorterar in den i "
+        "rätt fokusområde. Du kan komplettera eller återkalla den tills dess."
+    ),
+    State.AWAITING_INFO: _l(
+        "Processtödet behöver veta mer. Läs frågan i e-postmeddelandet du fått och komplettera "
+        "inlämningen."
+    ),
+    State.IN_PORTFOLIO: _l(
+        "Din inlämning ingår nu i ett fokusområdes portfölj och går vidare i "
+        "innovationsprocessen."
+    ),
+    State.DUPLICATE: _l(
+        "Något mycket likt fanns redan. Din inlämning har slagits ihop med den och följer den."
+    ),
+    State.DECLINED: _l("Inlämningen går inte vidare. Skälet har skickats till dig med e-post."),
+    State.WITHDRAWN: _l("Du har återkallat inlämningen. Den behandlas inte vidare."),
+}
+
+STATE_VALUES = ", ".join(f"'{s.value}'" for s in State)
+CANVAS_COLUMNS = (
+    "title", "timeline", "purpose", "effect_residents", "effect_society", "effect_sk",
+    "visual_description", "responsible", "partners", "follow_up", "challenges", "key_activities",
+)  # fmt: skip
+
+
+class Submission(db.Model):
+    """A challenge or idea on SK's canvas, from an employee (with party) or a resident."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({STATE_VALUES})", name="state_valid"),
+        CheckConstraint("kind IN ('challenge', 'idea')", name="kind_valid"),
+        CheckConstraint(
+            "(submitter_id IS NOT NULL) OR (resident_email IS NOT NULL)", name="has_submitter"
+        ),
+        CheckConstraint(
+            "(state = 'draft') = (reg_number IS NULL)", name="registered_unless_draft"
+        ),
+        UniqueConstraint("reg_year", "reg_seq", name="uq_submissions_reg_year_seq"),
+        Index("ix_submissions_state_submitted", "state", "submitted_at"),
+        Index("ix_submissions_party_submitted", "party_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reg_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    reg_year: Mapped[int | None] = mapped_column(Integer)
+    reg_seq: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10), default=Kind.IDEA)
+    state: Mapped[str] = mapped_column(String(20), default=State.DRAFT)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), index=True)
+    focus_area_id: Mapped[int | None] = mapped_column(ForeignKey("focus_areas.id"), index=True)
+
+    # The canvas, kept exactly as written.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    timeline: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    effect_residents: Mapped[str] = mapped_column(Text, default="")
+    effect_society: Mapped[str] = mapped_column(Text, default="")
+    effect_sk: Mapped[str] = mapped_column(Text, default="")
+    visual_description: Mapped[str] = mapped_column(Text, default="")
+    responsible: Mapped[str] = mapped_column(Text, default="")
+    partners: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    key_activities: Mapped[str] = mapped_column(Text, default="")
+
+    # An employee: the account and the party at the time of submitting.
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    # A resident: contact details only (no account, no personnummer).
+    resident_name: Mapped[str | None] = mapped_column(String(120))
+    resident_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    resident_phone: Mapped[str | None] = mapped_column(String(40))
+    consent_named_publicly: Mapped[bool] = mapped_column(default=False)
+    consent_news: Mapped[bool] = mapped_column(default=False)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    # One form rendering, one submission: a resent form finds the first one.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    call: Mapped[Call | None] = relationship()
+    focus_area: Mapped[FocusArea | None] = relationship()
+    submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
+    party: Mapped[Party | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_resident(self) -> bool:
+        return self.submitter_id is None
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[State(self.state)])
+
+    @property
+    def state_explanation(self) -> str:
+        return str(STATE_EXPLANATIONS[State(self.state)])
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[Kind(self.kind)])
+
+    @property
+    def contact_name(self) -> str:
+        return self.submitter.name if self.submitter else (self.resident_name or "")
+
+    @property
+    def contact_email(self) -> str:
+        return self.submitter.email if self.submitter else (self.resident_email or "")
+
+    @property
+    def source_label(self) -> str:
+        return self.party.name if self.party else str(_l("Invånare"))
+
+
+class AttachmentPurpose(StrEnum):
+    VISUAL = "visual"  # the canvas's visual description
+    ATTACHMENT = "attachment"
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored outside static/ under a random name."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(
+            "content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')",
+            name="content_type_valid",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(12), default=AttachmentPurpose.ATTACHMENT)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class RegistrationCounter(db.Model):
+    """The last registration sequence number handed out per year (SK-<year>-<seq>)."""
+
+    __tablename__ = "registration_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)

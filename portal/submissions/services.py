@@ -1,0 +1,225 @@
+"""The rules of submitting: drafts, submit, residents' entries, completing, withdrawing."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.accounts.models import User
+from portal.calls.models import Call, CallState
+from portal.extensions import db
+from portal.mail.services import queue_email
+from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.submissions.models import Kind, State, Submission
+from portal.submissions.registration import next_registration
+from portal.types import utcnow
+
+EDITABLE_BY_SUBMITTER = {State.DRAFT, State.RECEIVED, State.AWAITING_INFO}
+WITHDRAWABLE = {State.RECEIVED, State.AWAITING_INFO}
+
+
+class SubmissionRefused(Exception):
+    """A rule stops this; `message` is for the person, in their language."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- calls ---------------------------------------------------------------------------
+
+
+def participants(call: Call) -> int:
+    return db.session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.call_id == call.id,
+            Submission.state.notin_([State.DRAFT, State.WITHDRAWN]),
+        )
+    ) or 0
+
+
+def refusal_for(call: Call | None, *, resident: bool, now: datetime | None = None):
+    """Why this call cannot take a submission now, or None."""
+    if call is None:
+        return None
+    now = now or utcnow()
+    state = call.state_at(now)
+    if state == CallState.CLOSED:
+        return _l("Utlysningen har stängt och tar inte emot fler bidrag.")
+    if state != CallState.OPEN:
+        return _l("Utlysningen är inte öppen ännu.")
+    if resident and not call.open_to_residents:
+        return _l("Utlysningen är bara öppen för parternas medarbetare.")
+    if call.max_participants is not None and participants(call) >= call.max_participants:
+        return _l("Utlysningen har fått så många bidrag som den tar emot.")
+    return None
+
+
+# --- canvas --------------------------------------------------------------------------
+
+
+def apply_canvas(submission: Submission, data: Mapping[str, object]) -> dict[str, list]:
+    """Copy the canvas fields present in `data` onto the submission, exactly as written."""
+    values: dict[str, object] = {}
+    for f in CANVAS_FIELDS:
+        if f.key in data:
+            values[f.key] = (data[f.key] or "")[: f.max_length]
+    if FOCUS_AREA in data:
+        values["focus_area_id"] = data[FOCUS_AREA] or None
+    if data.get("kind") in (Kind.CHALLENGE, Kind.IDEA):
+        values["kind"] = data["kind"]
+    return audit.diff(submission, values)
+
+
+def save_draft(
+    submission: Submission | None,
+    data: Mapping[str, object],
+    *,
+    actor: User,
+    call: Call | None = None,
+    form_key: str | None = None,
+) -> Submission:
+    """Create or update an employee's draft. Drafts are never registered or sent anywhere."""
+    if submission is None:
+        submission = Submission(
+            submitter=actor, party_id=actor.party_id, call=call, state=State.DRAFT,
+            form_key=form_key,
+        )
+        db.session.add(submission)
+    elif submission.state != State.DRAFT:
+        raise SubmissionRefused(_l("Inlämningen är redan inskickad och är inte ett utkast."))
+    apply_canvas(submission, data)
+    return submission
+
+
+def submit(submission: Submission, *, actor: User, now: datetime | None = None) -> Submission:
+    """Send an employee's draft: register it, and queue the receipt."""
+    if submission.state != State.DRAFT:
+        raise SubmissionRefused(_l("Inlämningen är redan inskickad."))
+    reason = refusal_for(submission.call, resident=False, now=now)
+    if reason:
+        raise SubmissionRefused(reason)
+    submission.party_id = actor.party_id
+    _register(submission, now or utcnow())
+    audit.record("submitted", submission, actor=actor, changes={"state": ["draft", "received"]})
+    _queue_receipt(submission, link=f"{_base()}/mina-inlamningar/{submission.id}",
+                   locale=actor.locale or "sv")
+    return submission
+
+
+def submit_resident(
+    call: Call,
+    data: Mapping[str, object],
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    consent_named_publicly: bool = False,
+    consent_news: bool = False,
+    form_key: str | None = None,
+    locale: str = "sv",
+    now: datetime | None = None,
+) -> tuple[Submission, str]:
+    """A resident's answer to a call: registered at once; returns it and the private token."""
+    now = now or utcnow()
+    reason = refusal_for(call, resident=True, now=now)
+    if reason:
+        raise SubmissionRefused(reason)
+    raw_token = secrets.token_urlsafe(32)
+    submission = Submission(
+        call=call,
+        resident_name=name.strip(),
+        resident_email=email.strip(),
+        resident_phone=phone.strip() or None,
+        consent_named_publicly=consent_named_publicly,
+        consent_news=consent_news,
+        access_token_hash=hash_token(raw_token),
+        form_key=form_key,
+    )
+    db.session.add(submission)
+    apply_canvas(submission, data)
+    _register(submission, now)
+    db.session.flush()
+    audit.record("submitted", submission, actor=None, changes={"state": [None, "received"]})
+    _queue_receipt(submission, link=f"{_base()}/mitt-bidrag/{raw_token}", locale=locale)
+    return submission, raw_token
+
+
+def complete(
+    submission: Submission, data: Mapping[str, object], *, actor: User | None
+) -> dict[str, list]:
+    """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox."""
+    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+        raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
+    changes = apply_canvas(submission, data)
+    if submission.state == State.AWAITING_INFO:
+        changes["state"] = [submission.state, State.RECEIVED.value]
+        submission.state = State.RECEIVED
+    if changes:
+        audit.record("completed_by_submitter", submission, actor=actor, changes=changes)
+    return changes
+
+
+def withdraw(submission: Submission, *, actor: User | None) -> None:
+    if submission.state not in WITHDRAWABLE:
+        raise SubmissionRefused(_l("Inlämningen kan inte återkallas längre."))
+    audit.record("withdrawn", submission, actor=actor,
+                 changes={"state": [submission.state, State.WITHDRAWN.value]})
+    submission.state = State.WITHDRAWN
+
+
+def delete_draft(submission: Submission, *, actor: User) -> None:
+    from portal.submissions import uploads
+
+    if submission.state != State.DRAFT:
+        raise SubmissionRefused(_l("Bara utkast kan tas bort."))
+    for attachment in submission.attachments:
+        uploads.delete_file(attachment)
+    db.session.delete(submission)
+
+
+def find_by_token(raw: str) -> Submission | None:
+    if not raw or len(raw) > 100:
+        return None
+    return db.session.scalar(
+        select(Submission).where(Submission.access_token_hash == hash_token(raw))
+    )
+
+
+def find_by_form_key(form_key: str | None) -> Submission | None:
+    if not form_key:
+        return None
+    return db.session.scalar(select(Submission).where(Submission.form_key == form_key))
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _register(submission: Submission, now: datetime) -> None:
+    year, seq, number = next_registration(now)
+    submission.reg_year, submission.reg_seq, submission.reg_number = year, seq, number
+    submission.state = State.RECEIVED
+    submission.submitted_at = now
+
+
+def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
+    queue_email(
+        submission.contact_email,
+        "submission_receipt",
+        _l("Vi har tagit emot ditt bidrag %(number)s", number=submission.reg_number),
+        locale=locale,
+        submission=submission,
+        link=link,
+    )
+
+
+def _base() -> str:
+    return current_app.config["BASE_URL"]

@@ -1,0 +1,506 @@
+"""Answering a call, the standing intake, drafts, my submissions, residents' private pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import format_time
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Role
+from portal.calls.models import Call
+from portal.extensions import db, limiter
+from portal.htmx import render_page_or_block
+from portal.permissions import (
+    can_see_call,
+    can_view_submission,
+    is_employee,
+    is_process_support,
+    public,
+    require,
+    roles_required,
+)
+from portal.reference.models import FocusArea
+from portal.submissions import services, uploads
+from portal.submissions.canvas import STANDING_RULES, normalise_rules
+from portal.submissions.forms import canvas_form_class, new_form_key
+from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
+from portal.texts.services import get_text
+from portal.types import utcnow
+
+bp = Blueprint("submissions", __name__)
+
+RECEIPTS_KEY = "receipts"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _focus_choices(call: Call | None) -> list[tuple[int, str]]:
+    if call is not None and call.focus_areas:
+        areas = call.focus_areas
+    else:
+        today = utcnow().date()
+        areas = [
+            a for a in db.session.scalars(select(FocusArea).order_by(FocusArea.name))
+            if a.in_force_on(today)
+        ]
+    return [(a.id, a.name) for a in areas]
+
+
+def _rules(call: Call | None) -> dict:
+    return normalise_rules(call.field_rules if call else None, STANDING_RULES)
+
+
+def _form(call: Call | None, *, resident: bool, draft: bool = False, obj=None, **kwargs):
+    form_class = canvas_form_class(
+        _rules(call), focus_choices=_focus_choices(call), resident=resident, draft=draft
+    )
+    form = form_class(obj=obj, **kwargs)
+    if obj is not None and request.method == "GET" and "focus_area" in form:
+        form.focus_area.data = obj.focus_area_id
+    return form
+
+
+def _remember_receipt(submission: Submission) -> None:
+    ids = [i for i in session.get(RECEIPTS_KEY, []) if i != submission.id][-9:]
+    session[RECEIPTS_KEY] = [*ids, submission.id]
+
+
+def _store_uploads(form, submission: Submission) -> bool:
+    """Store the form's files on the submission; on a refused file, put the error on its field."""
+    ok = True
+    already = len(submission.attachments)
+    pairs = []
+    if "visual_file" in form and form.visual_file.data and form.visual_file.data.filename:
+        pairs.append((form.visual_file, form.visual_file.data, AttachmentPurpose.VISUAL))
+    if "attachments" in form:
+        pairs += [
+            (form.attachments, f, AttachmentPurpose.ATTACHMENT)
+            for f in (form.attachments.data or [])
+            if f and f.filename
+        ]
+    checked = []
+    for field, storage, purpose in pairs:
+        try:
+            checked.append((uploads.check_upload(storage, already=already), purpose))
+            already += 1
+        except uploads.UploadRejected as exc:
+            field.errors = [*field.errors, str(exc.message)]
+            ok = False
+    if ok:
+        for item, purpose in checked:
+            uploads.store(submission, item, purpose=purpose)
+    return ok
+
+
+def _render_form(call, form, *, submission=None, status=200, resident=False):
+    return render_template(
+        "submissions/form.html",
+        call=call,
+        form=form,
+        submission=submission,
+        resident=resident,
+        privacy_text=get_text("privacy_resident") if resident else None,
+    ), status
+
+
+def _load_own(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.submitter_id != current_user.id:
+        abort(404)  # someone else's id shows nothing, not even that it exists
+    return submission
+
+
+def _load_visible_call(slug: str):
+    """The call, a redirect to log in (staff-only call, anonymous visitor), or 404/403."""
+    call = db.session.scalar(select(Call).where(Call.slug == slug))
+    if call is None or (call.published_at is None and not is_process_support(current_user)):
+        abort(404)
+    if not can_see_call(current_user, call):
+        if not current_user.is_authenticated:
+            flash(_("Utlysningen är öppen för parternas medarbetare. Logga in för att se den."),
+                  "info")
+            return redirect(url_for("accounts.login", next=request.path))
+        abort(403)
+    return call
+
+
+# --- answering a call and the standing intake ------------------------------------------
+
+
+def _resident_client_key() -> str:
+    return "resident-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _is_staff_request() -> bool:
+    return is_employee(current_user)
+
+
+@bp.route("/utlysningar/<slug>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"], exempt_when=_is_staff_request,
+               scope="resident-client")
+@limiter.limit("5 per day", methods=["POST"], key_func=_resident_client_key,
+               exempt_when=_is_staff_request, deduct_when=lambda r: r.status_code == 302,
+               scope="resident-email")
+def call_page(slug: str):
+    call = _load_visible_call(slug)
+    if not isinstance(call, Call):
+        return call
+    if is_employee(current_user):
+        return _employee_canvas(call, None)
+    if not call.open_to_residents:
+        abort(403)
+    return _resident_canvas(call)
+
+
+@bp.route("/lamna-in", methods=["GET", "POST"])
+@roles_required(Role.EMPLOYEE)
+def new():
+    return _employee_canvas(None, None)
+
+
+@bp.route("/mina-inlamningar/<int:submission_id>/redigera", methods=["GET", "POST"])
+@roles_required(Role.EMPLOYEE)
+def edit(submission_id: int):
+    submission = _load_own(submission_id)
+    if submission.state == State.DRAFT:
+        return _employee_canvas(submission.call, submission)
+    if submission.state in (State.RECEIVED, State.AWAITING_INFO):
+        return _complete(submission, resident=False)
+    flash(_("Inlämningen kan inte ändras längre."), "info")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
+
+
+def _employee_canvas(call: Call | None, draft: Submission | None):
+    action = request.form.get("action", "submit")
+    as_draft = request.method == "POST" and action == "draft"
+    form = _form(call, resident=False, draft=as_draft, obj=draft)
+    if request.method == "GET":
+        form.form_key.data = draft.form_key if draft and draft.form_key else new_form_key()
+        if draft is not None:
+            form.draft_id.data = str(draft.id)
+        elif not form.kind.data:
+            form.kind.data = None
+        refusal = services.refusal_for(call, resident=False)
+        if refusal:
+            flash(refusal, "warning")
+        return _render_form(call, form, submission=draft)
+
+    draft = draft or _draft_from_form(form)
+    if draft is not None and draft.state != State.DRAFT:
+        # The same form sent again after it was submitted: show what exists, create nothing.
+        flash(_("Inlämningen %(number)s är redan inskickad.", number=draft.reg_number), "info")
+        return redirect(url_for("submissions.detail", submission_id=draft.id))
+    if not form.validate_on_submit():
+        return _render_form(call, form, submission=draft, status=422)
+
+    draft = services.save_draft(
+        draft, form.canvas_data(), actor=current_user, call=call, form_key=form.form_key.data
+    )
+    db.session.flush()
+    if not _store_uploads(form, draft):
+        db.session.rollback()
+        return _render_form(call, form, submission=draft if draft.id else None, status=422)
+    if as_draft:
+        db.session.commit()
+        flash(_("Utkastet är sparat. Du hittar det under Mina inlämningar."), "success")
+        return redirect(url_for("submissions.edit", submission_id=draft.id))
+    try:
+        services.submit(draft, actor=current_user)
+    except services.SubmissionRefused as exc:
+        db.session.commit()  # keep what was typed as a draft
+        form.form_errors.append(
+            _("%(reason)s Din text är sparad som utkast under Mina inlämningar.",
+              reason=exc.message)
+        )
+        form.draft_id.data = str(draft.id)
+        return _render_form(call, form, submission=draft, status=422)
+    db.session.commit()
+    _remember_receipt(draft)
+    return redirect(url_for("submissions.receipt", submission_id=draft.id))
+
+
+def _draft_from_form(form) -> Submission | None:
+    """The draft this form already saved (autosave or an earlier send), if any."""
+    draft_id = (form.draft_id.data or "").strip()
+    if draft_id.isdigit():
+        return _load_own(int(draft_id))
+    found = services.find_by_form_key(form.form_key.data)
+    if found is not None and found.submitter_id != current_user.id:
+        abort(404)
+    return found
+
+
+@bp.post("/utkast")
+@roles_required(Role.EMPLOYEE)
+def autosave():
+    """htmx autosave of the employee canvas (debounced); the page's button does the same."""
+    call = None
+    call_id = request.form.get("call_id", "")
+    if call_id.isdigit():
+        call = db.session.get(Call, int(call_id))
+    form = _form(call, resident=False, draft=True)
+    draft = _draft_from_form(form)
+    if draft is not None and draft.state != State.DRAFT:
+        return render_page_or_block(
+            "submissions/form.html", "autosave", form=form, submission=draft, call=call,
+            autosave_message=_("Inlämningen är redan inskickad."),
+        )
+    form.validate()  # length limits only; errors are shown when the person saves or submits
+    data = {k: v for k, v in form.canvas_data().items() if k not in form.errors}
+    try:
+        draft = services.save_draft(
+            draft, data, actor=current_user, call=call, form_key=form.form_key.data or None
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        draft = services.find_by_form_key(form.form_key.data)
+    message = _("Utkastet sparades %(time)s.", time=format_time(utcnow(), "short"))
+    response = render_page_or_block(
+        "submissions/form.html", "autosave", form=form, submission=draft, call=call,
+        autosave_message=message,
+    )
+    if draft is not None:
+        response.headers["HX-Replace-Url"] = url_for("submissions.edit", submission_id=draft.id)
+    return response
+
+
+def _resident_canvas(call: Call):
+    form = _form(call, resident=True)
+    if request.method == "GET":
+        form.form_key.data = new_form_key()
+        refusal = services.refusal_for(call, resident=True)
+        if refusal:
+            flash(refusal, "warning")
+        return _render_form(call, form, resident=True)
+
+    existing = services.find_by_form_key(form.form_key.data)
+    if existing is not None:  # a double click or a resent form: one submission, not two
+        _remember_receipt(existing)
+        return redirect(url_for("submissions.receipt", submission_id=existing.id))
+    if not form.validate_on_submit():
+        return _render_form(call, form, status=422, resident=True)
+    if form.website.data:
+        form.form_errors.append(
+            _("Formuläret kunde inte skickas. Lämna fältet ”Lämna det här fältet tomt” tomt.")
+        )
+        return _render_form(call, form, status=422, resident=True)
+    try:
+        submission, _token = services.submit_resident(
+            call,
+            form.canvas_data(),
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data or "",
+            consent_named_publicly=form.consent_named_publicly.data,
+            consent_news=form.consent_news.data,
+            form_key=form.form_key.data or None,
+            locale=session.get("lang", "sv"),
+        )
+    except services.SubmissionRefused as exc:
+        db.session.rollback()
+        form.form_errors.append(
+            _("%(reason)s Din text finns kvar nedan så att du kan spara den på annat sätt.",
+              reason=exc.message)
+        )
+        return _render_form(call, form, status=422, resident=True)
+    if not _store_uploads(form, submission):
+        db.session.rollback()
+        return _render_form(call, form, status=422, resident=True)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form_key committed in parallel
+        db.session.rollback()
+        existing = services.find_by_form_key(form.form_key.data)
+        if existing is None:
+            raise
+        submission = existing
+    _remember_receipt(submission)
+    return redirect(url_for("submissions.receipt", submission_id=submission.id))
+
+
+@bp.get("/kvitto/<int:submission_id>")
+@public
+def receipt(submission_id: int):
+    submission = db.session.get(Submission, submission_id)
+    allowed = submission is not None and (
+        submission.id in session.get(RECEIPTS_KEY, [])
+        or (current_user.is_authenticated and submission.submitter_id == current_user.id)
+    )
+    if not allowed or submission.state == State.DRAFT:
+        abort(404)
+    response = render_template("submissions/receipt.html", submission=submission)
+    return response
+
+
+# --- my submissions (employees) ----------------------------------------------------------
+
+
+@bp.get("/mina-inlamningar")
+@roles_required(Role.EMPLOYEE)
+def mine():
+    submissions = db.session.scalars(
+        select(Submission)
+        .where(Submission.submitter_id == current_user.id)
+        .order_by(Submission.updated_at.desc())
+    ).all()
+    drafts = [s for s in submissions if s.state == State.DRAFT]
+    sent = [s for s in submissions if s.state != State.DRAFT]
+    return render_template("submissions/mine.html", drafts=drafts, sent=sent)
+
+
+@bp.get("/mina-inlamningar/<int:submission_id>")
+@roles_required(Role.EMPLOYEE)
+def detail(submission_id: int):
+    submission = _load_own(submission_id)
+    return render_template("submissions/detail.html", submission=submission, token=None)
+
+
+@bp.post("/mina-inlamningar/<int:submission_id>/aterkalla")
+@roles_required(Role.EMPLOYEE)
+def withdraw(submission_id: int):
+    submission = _load_own(submission_id)
+    try:
+        services.withdraw(submission, actor=current_user)
+    except services.SubmissionRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("submissions.detail", submission_id=submission.id))
+    db.session.commit()
+    flash(_("Inlämningen %(number)s är återkallad.", number=submission.reg_number), "success")
+    return redirect(url_for("submissions.mine"))
+
+
+@bp.post("/mina-inlamningar/<int:submission_id>/ta-bort")
+@roles_required(Role.EMPLOYEE)
+def delete(submission_id: int):
+    submission = _load_own(submission_id)
+    try:
+        services.delete_draft(submission, actor=current_user)
+    except services.SubmissionRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("submissions.detail", submission_id=submission.id))
+    db.session.commit()
+    flash(_("Utkastet är borttaget."), "success")
+    return redirect(url_for("submissions.mine"))
+
+
+@bp.get("/inlamningar/<int:submission_id>/filer/<int:attachment_id>")
+@roles_required(Role.EMPLOYEE, Role.PROCESS_SUPPORT, Role.ADMIN)
+def attachment(submission_id: int, attachment_id: int):
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not can_view_submission(current_user, submission):
+        abort(404)
+    return _send_attachment(submission, attachment_id)
+
+
+def _send_attachment(submission: Submission, attachment_id: int):
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.submission_id != submission.id:
+        abort(404)
+    path = uploads.path_of(found)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- residents' private link -------------------------------------------------------------
+
+
+def _by_token(token: str) -> Submission:
+    submission = services.find_by_token(token)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+def _private_headers(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/mitt-bidrag/<token>")
+@public
+def private(token: str):
+    submission = _by_token(token)
+    body = render_template("submissions/detail.html", submission=submission, token=token)
+    return _private_headers(current_app.make_response(body))
+
+
+@bp.route("/mitt-bidrag/<token>/komplettera", methods=["GET", "POST"])
+@public
+def private_complete(token: str):
+    submission = _by_token(token)
+    return _complete(submission, resident=True, token=token)
+
+
+@bp.route("/mitt-bidrag/<token>/aterkalla", methods=["GET", "POST"])
+@public
+def private_withdraw(token: str):
+    submission = _by_token(token)
+    if request.method == "POST":
+        try:
+            services.withdraw(submission, actor=None)
+        except services.SubmissionRefused as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Ditt bidrag %(number)s är återkallat.", number=submission.reg_number),
+                  "success")
+        return redirect(url_for("submissions.private", token=token))
+    body = render_template("submissions/withdraw.html", submission=submission, token=token)
+    return _private_headers(current_app.make_response(body))
+
+
+@bp.get("/mitt-bidrag/<token>/filer/<int:attachment_id>")
+@public
+def private_attachment(token: str, attachment_id: int):
+    return _send_attachment(_by_token(token), attachment_id)
+
+
+def _complete(submission: Submission, *, resident: bool, token: str | None = None):
+    """Add to a submitted entry while it awaits triage."""
+    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+        flash(_("Inlämningen kan inte ändras längre."), "info")
+        target = (url_for("submissions.private", token=token) if token
+                  else url_for("submissions.detail", submission_id=submission.id))
+        return redirect(target)
+    form = _form(submission.call, resident=False, obj=submission)
+    if request.method == "POST" and form.validate_on_submit():
+        services.complete(submission, form.canvas_data(),
+                          actor=None if resident else current_user)
+        if _store_uploads(form, submission):
+            db.session.commit()
+            flash(_("Tack! Dina ändringar är sparade."), "success")
+            target = (url_for("submissions.private", token=token) if token
+                      else url_for("submissions.detail", submission_id=submission.id))
+            return redirect(target)
+        db.session.rollback()
+    status = 422 if request.method == "POST" else 200
+    body = render_template(
+        "submissions/form.html", call=submission.call, form=form, submission=submission,
+        resident=False, completing=True, token=token,
+    )
+    return _private_headers(current_app.make_response((body, status)))

@@ -1,0 +1,1 @@
+"""Texts an admin edits: the information to residents (GDPR art. 13) and similar."""
