@@ -1,0 +1,254 @@
+"""Uploaded files: check them, strip their metadata, store them outside static/.
+
+A pure service module: the views hand over a werkzeug ``FileStorage`` and get back either a
+``CheckedUpload`` or an ``UploadRejected`` carrying a message for the form field.
+
+What a file is, is decided from its content (magic bytes), never from its name or the
+Content-Type the browser sent. Images must decode with Pillow and are re-encoded, so that no
+EXIF (GPS position), XMP, ICC profile or text chunk survives. Files are stored under a random
+name with no extension; the original name is kept, cleaned, for display only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+from werkzeug.datastructures import FileStorage
+
+from portal.extensions import db
+from portal.submissions.models import Attachment, AttachmentPurpose
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES_PER_SUBMISSION = 5
+MAX_PIXELS = 40_000_000  # 40 megapixels; more is refused as a possible decompression bomb
+MAX_NAME_CHARS = 255
+ALLOWED = {"image/png", "image/jpeg", "image/webp", "application/pdf"}
+
+# Content type -> the Pillow formats that may decode it (a camera JPEG may open as MPO).
+_IMAGE_FORMATS = {
+    "image/png": ("PNG",),
+    "image/jpeg": ("JPEG", "MPO"),
+    "image/webp": ("WEBP",),
+}
+_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+_FILE_MODE = 0o640
+_FOLDER_MODE = 0o750
+
+
+class UploadRejected(Exception):
+    """The file cannot be accepted; ``message`` is for the form field (str() it)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        # Rendered when read, not when raised: the locale is the one of the request then.
+        return str(self.message)
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    data: bytes
+    content_type: str
+    original_name: str
+    size: int
+
+
+# --- checking ------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    """The allowed content type the bytes start with, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def clean_name(filename: str | None) -> str:
+    """The name to show: last path component, NFC, no control characters, 255 at most."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[/\\]", name)[-1]
+    # Cc: control characters (NUL, newline, ...); Cf: format characters such as the
+    # right-to-left override that can disguise an extension; Cs/Co/Cn: not real text.
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        return "fil"
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 16 and stem:
+            name = stem[: MAX_NAME_CHARS - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            name = name[:MAX_NAME_CHARS]
+    return name
+
+
+def _read(storage: FileStorage) -> bytes:
+    stream = storage.stream
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        stream.seek(0)  # not seekable: read from where it stands
+    return stream.read(MAX_FILE_BYTES + 1)
+
+
+def _open_image(data: bytes, content_type: str, name: str) -> Image.Image:
+    """Open and fully decode an image of the given type, or raise UploadRejected."""
+    broken = _l("Bilden ”%(name)s” kunde inte läsas. Filen kan vara skadad.", name=name)
+    too_large = _l(
+        "Bilden ”%(name)s” har för många bildpunkter. Den får vara högst 40 megapixlar.",
+        name=name,
+    )
+    formats = _IMAGE_FORMATS[content_type]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(formats))
+            if image.width * image.height > MAX_PIXELS:
+                raise UploadRejected(too_large)
+            image.load()
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UploadRejected(too_large) from exc
+    except Exception as exc:  # anything Pillow cannot decode is refused
+        raise UploadRejected(broken) from exc
+    if image.format not in formats:
+        raise UploadRejected(broken)
+    return image
+
+
+def check_upload(storage: FileStorage, *, already: int) -> CheckedUpload:
+    """Read and validate one upload; ``already`` is how many files the submission has now."""
+    if already >= MAX_FILES_PER_SUBMISSION:
+        raise UploadRejected(_l("Du kan bifoga högst 5 filer."))
+    name = clean_name(storage.filename)
+    data = _read(storage)
+    if not data:
+        raise UploadRejected(_l("Filen ”%(name)s” är tom.", name=name))
+    if len(data) > MAX_FILE_BYTES:
+        raise UploadRejected(
+            _l("Filen ”%(name)s” är större än 10 MB. Välj en mindre fil.", name=name)
+        )
+    content_type = sniff(data)
+    if content_type is None:
+        raise UploadRejected(
+            _l("Filtypen stöds inte. Du kan bifoga bilder (PNG, JPEG, WebP) och PDF.")
+        )
+    if content_type in _IMAGE_FORMATS:
+        _open_image(data, content_type, name).close()
+    return CheckedUpload(data=data, content_type=content_type, original_name=name, size=len(data))
+
+
+# --- re-encoding ---------------------------------------------------------------------
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert to sRGB when the image carries an ICC profile, so dropping it keeps colours."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        from PIL import ImageCms
+
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=mode)
+    except Exception:  # a broken or unusual profile: keep the pixels as they are
+        return image
+    return converted if converted is not None else image
+
+
+def sanitise_image(data: bytes, content_type: str) -> bytes:
+    """Re-encode an image with no metadata, upright; PDFs are returned unchanged."""
+    if content_type == "application/pdf":
+        return data
+    if content_type not in _IMAGE_FORMATS:
+        raise ValueError(f"not an allowed content type: {content_type!r}")
+    with _open_image(data, content_type, "") as opened:
+        upright = ImageOps.exif_transpose(opened)
+    upright = _to_srgb(upright)
+    # A copy with an empty info dict: nothing of the original's metadata (EXIF, XMP, ICC,
+    # text chunks, comments, dpi) is passed on to the encoder. PNG transparency is pixels.
+    clean = upright.copy()
+    clean.info = {}
+    if "transparency" in upright.info and clean.mode in ("P", "L", "RGB", "1"):
+        clean.info["transparency"] = upright.info["transparency"]
+
+    out = io.BytesIO()
+    if content_type == "image/jpeg":
+        if clean.mode not in ("L", "RGB", "CMYK"):
+            clean = clean.convert("RGB")
+        clean.save(out, "JPEG", quality=90)
+    elif content_type == "image/png":
+        clean.save(out, "PNG", optimize=False)
+    else:
+        if clean.mode not in ("RGB", "RGBA"):
+            clean = clean.convert("RGBA" if "A" in clean.getbands() else "RGB")
+        clean.save(out, "WEBP", quality=90)
+    return out.getvalue()
+
+
+# --- storing -------------------------------------------------------------------------
+
+
+def _folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def store(submission, checked: CheckedUpload, *, purpose: str = "attachment") -> Attachment:
+    """Sanitise, write under a random name, and add the Attachment row (no commit)."""
+    purpose = AttachmentPurpose(purpose).value
+    data = sanitise_image(checked.data, checked.content_type)
+    folder = _folder()
+    folder.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
+    stored_name = secrets.token_hex(16)
+    path = folder / stored_name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _FILE_MODE)  # whatever the umask
+            fh.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    attachment = Attachment(
+        submission=submission,
+        purpose=purpose,
+        stored_name=stored_name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=len(data),
+    )
+    db.session.add(attachment)
+    return attachment
+
+
+def path_of(attachment) -> Path:
+    """Where the attachment's file is; refuses any stored name that is not 32 hex digits."""
+    name = attachment.stored_name
+    if not isinstance(name, str) or not _STORED_NAME.fullmatch(name):
+        raise ValueError("invalid stored name")
+    return _folder() / name
+
+
+def delete_file(attachment) -> None:
+    """Remove the file from disk (a missing file is fine); the caller deletes the row."""
+    path_of(attachment).unlink(missing_ok=True)
