@@ -100,6 +100,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
+    MAIL_SUPPRESS_SEND = False  # tests send through a real SMTP sink (tests/conftest.py: smtp)
     BASE_URL = "http://localhost"
     # Argon2 parameters are lowered in tests only, to keep the suite fast.
     ARGON2_TIME_COST = 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from portal import navigation, permissions
@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     def inject():
         from flask_login import current_user
 
+        if not has_request_context():  # e-mail rendered from the CLI or a service
+            return {"canvas_fields": CANVAS_FIELDS, "current_locale": str(get_locale() or "sv")}
         return {
             "nav_items": navigation.items_for(current_user),
             "can_administer": permissions.can_administer,

@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal import create_app
@@ -23,9 +24,19 @@ from portal.reference.seed import seed_reference
 CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
 
+class RequestContextClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and database session), as in
+    production, even while the test itself holds one to query the database."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app(TestConfig)
+    app.test_client_class = RequestContextClient
     with app.app_context():
         if _db.engine.dialect.name == "sqlite":
             _db.drop_all()

@@ -42,3 +42,44 @@ def make_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_call(
+    *,
+    slug: str | None = None,
+    title: str = "Barn i rörelse",
+    question: str = "Hur motiverar vi barn att röra på sig mer?",
+    audience: str = "residents",
+    opens_in_days: float = -7,
+    closes_in_days: float = 30,
+    published: bool = True,
+    max_participants: int | None = None,
+    rules: dict | None = None,
+    focus_area_name: str = "Alla barn och unga uppnår sin fulla potential",
+):
+    from datetime import timedelta
+
+    from portal.calls.models import Call
+    from portal.reference.models import FocusArea
+    from portal.submissions.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
+    from portal.types import utcnow
+
+    now = utcnow()
+    default = RESIDENT_DEFAULT_RULES if audience == "residents" else STANDING_RULES
+    call = Call(
+        slug=slug or f"utlysning-{next(_seq)}",
+        title=title,
+        question=question,
+        background="Bakgrund.",
+        opens_at=now + timedelta(days=opens_in_days),
+        closes_at=now + timedelta(days=closes_in_days),
+        audience=audience,
+        host_party=party("Västerås stad"),
+        max_participants=max_participants,
+        field_rules={k: str(v) for k, v in (rules or default).items()},
+        published_at=now if published else None,
+    )
+    call.focus_areas = [db.session.scalar(select(FocusArea).where(FocusArea.name == focus_area_name))]
+    db.session.add(call)
+    db.session.commit()
+    return call

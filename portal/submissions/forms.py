@@ -132,6 +132,11 @@ def canvas_form_class(
     if uploads:
         bases = (UploadFields, *bases)
     attrs: dict[str, object] = {}
+    if draft:  # a draft may be saved before the person has chosen
+        attrs["kind"] = RadioField(
+            CanvasBase.kind.args[0], choices=CanvasBase.kind.kwargs["choices"],
+            validators=[Optional()], validate_choice=False,
+        )
     for f in CANVAS_FIELDS:
         rule = rules.get(f.key, FieldRule.OPTIONAL)
         if rule == FieldRule.HIDDEN:

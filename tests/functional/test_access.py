@@ -12,7 +12,7 @@ from portal.permissions import AUTHENTICATED, PUBLIC, access_of
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 
-DUMMY_ARGS = {"int": 999999, "string": "x" * 43, "path": "x", "uuid": "0" * 32}
+DUMMY_ARGS = {"Integer": 999999, "Unicode": "x" * 43, "Path": "x", "UUID": "0" * 32}
 
 
 def _routes(app):
@@ -20,7 +20,7 @@ def _routes(app):
         if rule.endpoint == "static":
             continue
         args = {
-            name: DUMMY_ARGS.get(type(conv).__name__.replace("Converter", "").lower(), "x")
+            name: DUMMY_ARGS.get(type(conv).__name__.replace("Converter", ""), "x")
             for name, conv in rule._converters.items()
         }
         url = rule.build(args, append_unknown=False)[1] if args else rule.rule
