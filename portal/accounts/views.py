@@ -145,9 +145,10 @@ def account():
 def change_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current.data):
-            services.set_password(current_user, form.password.data, actor=current_user)
-            start_session(current_user)  # this session goes on; all others end
+        user = current_user._get_current_object()  # the User, not the proxy (audit log)
+        if verify_password(user.password_hash, form.current.data):
+            services.set_password(user, form.password.data, actor=user)
+            start_session(user)  # this session goes on; all others end
             db.session.commit()
             flash(_("Ditt lösenord är bytt. Du har loggats ut överallt utom här."), "success")
             return redirect(url_for("accounts.account"))
