@@ -50,9 +50,11 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    from portal.calls.views import bp as calls_bp
     from portal.submissions.views import bp as submissions_bp
     from portal.texts.views import bp as texts_bp
 
+    app.register_blueprint(calls_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(texts_bp)
 
