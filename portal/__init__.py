@@ -10,8 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from portal.config import ROOT, Config, config_from_env
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from portal.extensions import mail as flask_mail  # `mail` would be shadowed by portal.mail
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
+from portal.extensions import htmx as flask_htmx
+from portal.extensions import mail as flask_mail
 
 
 class ConfigurationError(RuntimeError):
@@ -37,7 +40,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     flask_mail.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
+    flask_htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
