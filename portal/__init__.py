@@ -119,9 +119,8 @@ def _expire_idle_sessions() -> None:
     now = time.time()
     started = session.get("_started", 0)
     seen = session.get("_seen", 0)
-    if (
-        now - started > _seconds("SESSION_ABSOLUTE_TIMEOUT")
-        or now - seen > _seconds("SESSION_IDLE_TIMEOUT")
+    if now - started > _seconds("SESSION_ABSOLUTE_TIMEOUT") or now - seen > _seconds(
+        "SESSION_IDLE_TIMEOUT"
     ):
         logout_user()
         session.clear()

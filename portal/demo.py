@@ -14,14 +14,21 @@ DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105  (documented in the README; dem
 # e-mail, name, party name (or None), roles
 DEMO_USERS = [
     ("admin@example.org", "Alva Administratör", None, {Role.ADMIN}),
-    ("processtod@example.org", "Petra Processledare", "Mälardalens universitet",
-     {Role.PROCESS_SUPPORT, Role.EMPLOYEE}),
+    (
+        "processtod@example.org",
+        "Petra Processledare",
+        "Mälardalens universitet",
+        {Role.PROCESS_SUPPORT, Role.EMPLOYEE},
+    ),
     ("expert@example.org", "Emil Expertsson", "Region Västmanland", {Role.EXPERT, Role.EMPLOYEE}),
     ("coreteam@example.org", "Cecilia Core", "Västerås stad", {Role.CORE_TEAM, Role.EMPLOYEE}),
     ("styrelsen@example.org", "Stig Styrelseledamot", "Eskilstuna kommun", {Role.BOARD}),
     ("anna.eskilstuna@example.org", "Anna Andersson", "Eskilstuna kommun", {Role.EMPLOYEE}),
     ("erik.vasteras@example.org", "Erik Eriksson", "Västerås stad", {Role.EMPLOYEE}),
     ("sara.mdh@example.org", "Sara Svensson", "Mälardalens universitet", {Role.EMPLOYEE}),
+    # Two more submitters, so that every party has staff in the demo inflow.
+    ("lina.sormland@example.org", "Lina Lindqvist", "Region Sörmland", {Role.EMPLOYEE}),
+    ("omar.vastmanland@example.org", "Omar Olsson", "Region Västmanland", {Role.EMPLOYEE}),
 ]
 
 
@@ -45,6 +52,248 @@ def seed_demo_users() -> int:
     return added
 
 
+# (kind, title, purpose) — fictitious needs and ideas in the spirit of SK's focus areas.
+DEMO_IDEAS = [
+    (
+        "challenge",
+        "Elever tappar motivationen i åk 8",
+        "Många elever i åk 8 slutar göra läxor och tappar tron på att de kan klara gymnasiet. Vi ser det i flera skolor.",
+    ),
+    (
+        "idea",
+        "Läxhjälp med studenter från MDU",
+        "Studenter ger läxhjälp två kvällar i veckan på biblioteket. Eleverna får förebilder och studenterna praktik.",
+    ),
+    (
+        "challenge",
+        "Ensamhet bland äldre i glesbygd",
+        "Äldre som bor långt från centrum träffar sällan andra. Hemtjänsten hinner inte prata.",
+    ),
+    (
+        "idea",
+        "Promenadvänner",
+        "Frivilliga och äldre matchas för en promenad i veckan. Bättre hälsa och nya kontakter.",
+    ),
+    (
+        "idea",
+        "Digitala fika-träffar",
+        "Surfplattor och en enkel videotjänst så att äldre kan fika tillsammans på distans.",
+    ),
+    (
+        "challenge",
+        "Barn rör sig för lite på fritiden",
+        "Fritidsenkäten visar att hälften av barnen i åk 5 rör sig mindre än en timme om dagen.",
+    ),
+    (
+        "idea",
+        "Rörelsebingo på rasten",
+        "En bingobricka med rörelseutmaningar som klasserna tävlar med under rasterna.",
+    ),
+    (
+        "idea",
+        "Cykelbibliotek",
+        "Låna cyklar, hjälmar och lådcyklar gratis, som böcker på biblioteket.",
+    ),
+    (
+        "challenge",
+        "Svårt att nå vårdnadshavare",
+        "Skolan når inte alla vårdnadshavare, särskilt inte de som inte läser svenska.",
+    ),
+    (
+        "idea",
+        "Sms på flera språk från skolan",
+        "Korta sms-utskick om skolans viktigaste datum på de vanligaste språken.",
+    ),
+    (
+        "challenge",
+        "Fallolyckor i hemmet",
+        "Många äldre faller hemma, och en del ligger länge innan någon upptäcker det.",
+    ),
+    (
+        "idea",
+        "Sensorer som larmar vid fall",
+        "Diskreta sensorer i golvet som larmar hemtjänsten vid ett fall, utan kamera.",
+    ),
+    (
+        "idea",
+        "Fallförebyggande träning i grupp",
+        "Fysioterapeuter leder balansträning i träffpunkter, tillsammans med pensionärsföreningar.",
+    ),
+    (
+        "challenge",
+        "Hög frånvaro på högstadiet",
+        "Frånvaron ökar, och vi vet för lite om orsakerna.",
+    ),
+    (
+        "idea",
+        "Frånvaroteam med socialtjänsten",
+        "Skola och socialtjänst följer upp frånvaro tillsammans redan efter andra veckan.",
+    ),
+    (
+        "idea",
+        "Matlagning med äldre och unga",
+        "Gymnasieelever lagar mat med äldre en gång i månaden. Två grupper möts.",
+    ),
+    (
+        "challenge",
+        "Läkemedel tas fel",
+        "Äldre med många läkemedel tar dem fel, vilket leder till inläggningar.",
+    ),
+    ("idea", "Läkemedelsrobot i hemmet", "En dosett som påminner och larmar om en dos missas."),
+    (
+        "challenge",
+        "Unga saknar sommarjobb",
+        "Ungdomar i vissa stadsdelar får sällan sommarjobb och första kontakten med arbetslivet.",
+    ),
+    (
+        "idea",
+        "Sommarjobb i äldreomsorgen",
+        "Unga får sommarjobb som värdar på äldreboenden: sällskap, promenader och spel.",
+    ),
+    (
+        "idea",
+        "Utomhusklassrum",
+        "Varje skola får ett utomhusklassrum med enkel utrustning för lektioner ute.",
+    ),
+    (
+        "challenge",
+        "Svårt att boka tid digitalt",
+        "Många äldre klarar inte de digitala bokningstjänsterna i vården.",
+    ),
+    (
+        "idea",
+        "Digitala ombud på biblioteken",
+        "Ombud hjälper till med e-legitimation och bokningar på biblioteket.",
+    ),
+    (
+        "idea",
+        "Familjecentral med skola och vård",
+        "Barnhälsovård, skola och socialtjänst på samma plats i stadsdelen.",
+    ),
+    (
+        "challenge",
+        "Trångboddhet påverkar skolarbetet",
+        "Elever som bor trångt har ingen lugn plats att göra skolarbete på.",
+    ),
+    (
+        "idea",
+        "Öppna skolbibliotek på kvällen",
+        "Skolbiblioteken hålls öppna till kl. 20 med en vuxen på plats.",
+    ),
+    (
+        "challenge",
+        "Anhöriga till äldre är utmattade",
+        "Anhöriga som vårdar äldre har svårt att få avlastning.",
+    ),
+    (
+        "idea",
+        "Anhörigcafé med stöd",
+        "Regelbundna träffar för anhöriga med stöd från biståndshandläggare.",
+    ),
+    (
+        "idea",
+        "Spelifierad fysisk aktivitet",
+        "En app där klasser samlar steg tillsammans och låser upp gemensamma belöningar.",
+    ),
+    (
+        "challenge",
+        "Unga vet inte vart de ska vända sig",
+        "Unga med psykisk ohälsa vet inte var de kan få hjälp.",
+    ),
+]
+
+DEMO_RESIDENTS = [
+    ("Johanna Berg", "johanna.berg@example.net"),
+    ("Ali Hassan", "ali.hassan@example.net"),
+    ("Maja Nyström", "maja.nystrom@example.net"),
+    ("Per Holm", "per.holm@example.net"),
+    ("Fatima Ahmed", "fatima.ahmed@example.net"),
+    ("Lars Ek", "lars.ek@example.net"),
+]
+
+
 def seed_demo_content() -> dict[str, int]:
     """Demo content beyond accounts; each capability adds its own part here."""
-    return {}
+    from portal.calls.demo import seed_demo_calls
+
+    calls = seed_demo_calls()
+    return {"utlysningar": calls, "inlämningar": seed_demo_submissions()}
+
+
+def seed_demo_submissions(count: int = 60) -> int:
+    """About 60 submissions over the last 18 months, from every party and from residents.
+
+    Registration numbers follow the submission dates; runs once (marked by form keys).
+    """
+    import hashlib
+    import random
+    from datetime import timedelta
+
+    from portal.calls.models import Call
+    from portal.submissions.models import State, Submission
+    from portal.submissions.registration import next_registration
+    from portal.types import utcnow
+
+    if db.session.scalar(select(Submission.id).where(Submission.form_key.like("demo-%")).limit(1)):
+        return 0
+    rng = random.Random(2026)  # the same demo every time
+    employees = [
+        u
+        for u in db.session.scalars(
+            select(User).where(User.email.in_([e for e, *_rest in DEMO_USERS]))
+        )
+        if u.party_id and u.has_role(Role.EMPLOYEE)
+    ]
+    calls = {c.slug: c for c in db.session.scalars(select(Call))}
+    from portal.reference.models import FocusArea
+
+    areas = list(db.session.scalars(select(FocusArea)))
+    now = utcnow()
+    moments = sorted(
+        now - timedelta(days=rng.uniform(1, 545), hours=rng.uniform(0, 10)) for _ in range(count)
+    )
+    for n, moment in enumerate(moments):
+        kind, title, purpose = DEMO_IDEAS[n % len(DEMO_IDEAS)]
+        in_force = [a for a in areas if a.in_force_on(moment.date())]
+        submission = Submission(
+            kind=kind,
+            title=title,
+            purpose=purpose,
+            form_key=f"demo-{n}",
+            focus_area=rng.choice(in_force) if in_force and rng.random() < 0.7 else None,
+            created_at=moment,
+            updated_at=moment,
+        )
+        eligible = [
+            c for c in calls.values() if c.published_at and c.opens_at <= moment < c.closes_at
+        ]
+        resident_calls = [c for c in eligible if c.open_to_residents]
+        if resident_calls and rng.random() < 0.6:
+            name, email = DEMO_RESIDENTS[n % len(DEMO_RESIDENTS)]
+            submission.call = resident_calls[0]
+            submission.resident_name, submission.resident_email = name, email
+            submission.access_token_hash = hashlib.sha256(f"demo-token-{n}".encode()).hexdigest()
+        else:
+            author = employees[n % len(employees)]
+            submission.submitter, submission.party_id = author, author.party_id
+            staff_calls = [c for c in eligible if not c.open_to_residents]
+            submission.call = staff_calls[0] if staff_calls and rng.random() < 0.5 else None
+        year, seq, number = next_registration(moment)
+        submission.reg_year, submission.reg_seq, submission.reg_number = year, seq, number
+        submission.submitted_at = moment
+        submission.state = State.WITHDRAWN if rng.random() < 0.05 else State.RECEIVED
+        db.session.add(submission)
+    # A draft for each demo employee, to show "Mina inlämningar".
+    for author in employees[:3]:
+        db.session.add(
+            Submission(
+                kind="idea",
+                title="Utkast: " + DEMO_IDEAS[author.id % len(DEMO_IDEAS)][1],
+                purpose="Jag fortsätter skriva på det här.",
+                submitter=author,
+                party_id=author.party_id,
+                form_key=f"demo-draft-{author.id}",
+            )
+        )
+    db.session.flush()
+    return count

@@ -16,14 +16,18 @@ TEXTS = {
     401: (_l("Du behöver logga in"), _l("Logga in och försök igen.")),
     403: (
         _l("Du har inte behörighet"),
-        _l("Ditt konto har inte behörighet till den här sidan. Kontakta processtödet om du "
-           "tror att det är fel."),
+        _l(
+            "Ditt konto har inte behörighet till den här sidan. Kontakta processtödet om du "
+            "tror att det är fel."
+        ),
     ),
     404: (_l("Sidan finns inte"), _l("Kontrollera adressen, eller gå till startsidan.")),
     405: (_l("Otillåten metod"), _l("Sidan kan inte användas på det sättet.")),
     413: (
         _l("Filen eller formuläret är för stort"),
-        _l("Det du skickade var större än vad portalen tar emot. Välj mindre filer och försök igen."),
+        _l(
+            "Det du skickade var större än vad portalen tar emot. Välj mindre filer och försök igen."
+        ),
     ),
     429: (
         _l("För många försök"),
@@ -71,7 +75,8 @@ def render_error(code: int, text=None):
     if request.path.startswith("/api/"):
         response = jsonify(error=str(title), detail=str(text))
     else:
-        response = make_response(render_template("errors/error.html", code=code, title=title,
-                                                 text=text))
+        response = make_response(
+            render_template("errors/error.html", code=code, title=title, text=text)
+        )
     response.status_code = code
     return response

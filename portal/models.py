@@ -2,6 +2,7 @@
 
 from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
+from portal.calls.models import Call  # noqa: F401, E402
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.reference.models import (  # noqa: F401
     Agenda2030Goal,
@@ -11,6 +12,5 @@ from portal.reference.models import (  # noqa: F401
     Perspective,
     Portfolio,
 )
-from portal.calls.models import Call  # noqa: F401, E402
 from portal.submissions.models import Attachment, RegistrationCounter, Submission  # noqa: F401, E402
 from portal.texts.models import SiteText  # noqa: F401, E402

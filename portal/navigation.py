@@ -25,13 +25,20 @@ NAV = [
     NavItem(_l("Mina inlämningar"), "submissions.mine", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
     NavItem(_l("Hantera utlysningar"), "calls.manage", frozenset({Role.PROCESS_SUPPORT})),
-    NavItem(_l("Initiativ"), "evaluation.initiatives",
-            frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN})),
+    NavItem(
+        _l("Initiativ"),
+        "evaluation.initiatives",
+        frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN}),
+    ),
     NavItem(_l("Mina bedömningar"), "evaluation.assignments", frozenset({Role.EXPERT})),
-    NavItem(_l("Primöten"), "evaluation.meetings",
-            frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM})),
-    NavItem(_l("Styrelsens uppföljning"), "board.dashboard",
-            frozenset({Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN})),
+    NavItem(
+        _l("Primöten"), "evaluation.meetings", frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM})
+    ),
+    NavItem(
+        _l("Styrelsens uppföljning"),
+        "board.dashboard",
+        frozenset({Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN}),
+    ),
     NavItem(_l("Administration"), "admin.index", frozenset({Role.ADMIN})),
     NavItem(_l("Mitt konto"), "accounts.account", frozenset()),
 ]
@@ -43,8 +50,10 @@ def items_for(user) -> list[NavItem]:
     for item in NAV:
         if item.endpoint not in served:
             continue
-        if item.roles is None:
-            visible.append(item)
-        elif user.is_authenticated and (not item.roles or user.has_role(*item.roles)):
+        if (
+            item.roles is None
+            or user.is_authenticated
+            and (not item.roles or user.has_role(*item.roles))
+        ):
             visible.append(item)
     return visible

@@ -92,9 +92,7 @@ def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs
 
 
 def login(client, user, password: str = "a-long-test-password-1") -> None:
-    response = post_form(
-        client, "/logga-in", {"email": user.email, "password": password}
-    )
+    response = post_form(client, "/logga-in", {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 

@@ -79,7 +79,9 @@ def make_call(
         field_rules={k: str(v) for k, v in (rules or default).items()},
         published_at=now if published else None,
     )
-    call.focus_areas = [db.session.scalar(select(FocusArea).where(FocusArea.name == focus_area_name))]
+    call.focus_areas = [
+        db.session.scalar(select(FocusArea).where(FocusArea.name == focus_area_name))
+    ]
     db.session.add(call)
     db.session.commit()
     return call

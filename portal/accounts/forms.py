@@ -27,7 +27,9 @@ class ForgotPasswordForm(FlaskForm):
         _l("E-post"),
         validators=[
             InputRequired(_l("Fyll i din e-postadress.")),
-            Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+            Email(
+                _l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False
+            ),
             Length(max=254),
         ],
         render_kw={"autocomplete": "email"},
@@ -40,8 +42,10 @@ class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Nytt lösenord"),
         validators=[InputRequired(_l("Fyll i ett nytt lösenord."))],
-        description=_l("Minst 12 tecken. Ett vanligt lösenord godtas inte; "
-                       "en mening med flera ord är lätt att minnas."),
+        description=_l(
+            "Minst 12 tecken. Ett vanligt lösenord godtas inte; "
+            "en mening med flera ord är lätt att minnas."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

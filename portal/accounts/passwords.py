@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,10 +58,8 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     ph = hasher()
     if not stored_hash:
-        try:  # spend the same time as a real check
+        with contextlib.suppress(VerificationError):  # spend the same time as a real check
             ph.verify(ph.hash(_DUMMY_PASSWORD), password)
-        except VerificationError:
-            pass
         return False
     try:
         return ph.verify(stored_hash, password)

@@ -54,7 +54,9 @@ def login():
             return redirect(_next_or_home(form.next.data))
         # One message whether the account exists or not.
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
-    return render_template("accounts/login.html", form=form), 422 if request.method == "POST" else 200
+    return render_template(
+        "accounts/login.html", form=form
+    ), 422 if request.method == "POST" else 200
 
 
 def start_session(user) -> None:

@@ -59,7 +59,7 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
     for message in due:
         try:
             _send(message)
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             failed += 1
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:1000]

@@ -30,33 +30,74 @@ class CanvasField:
 EFFECTS = _l("Vilka effekter vill vi uppnå?")
 
 CANVAS_FIELDS: tuple[CanvasField, ...] = (
-    CanvasField("title", _l("Projektnamn"), _l("Ett kort namn på utmaningen eller idén."), 200,
-                multiline=False),
+    CanvasField(
+        "title",
+        _l("Projektnamn"),
+        _l("Ett kort namn på utmaningen eller idén."),
+        200,
+        multiline=False,
+    ),
     # Fokusområde is a select, handled by the form itself (key "focus_area").
-    CanvasField("timeline", _l("Tidplan"), _l("När behöver det hända, och ungefär hur länge?"),
-                2000),
+    CanvasField(
+        "timeline", _l("Tidplan"), _l("När behöver det hända, och ungefär hur länge?"), 2000
+    ),
     CanvasField("purpose", _l("Syfte, behov, målgrupp"), _l("För vem och varför?"), 8000),
-    CanvasField("effect_residents", _l("Invånarnytta"),
-                _l("Vilken nytta får invånarna?"), 4000, group=EFFECTS),
-    CanvasField("effect_society", _l("Samhällsnytta"),
-                _l("Vilken nytta får samhället?"), 4000, group=EFFECTS),
-    CanvasField("effect_sk", _l("Nytta för Samhällskontraktet"),
-                _l("Vilken nytta får Samhällskontraktet och dess parter?"), 4000, group=EFFECTS),
-    CanvasField("visual_description", _l("Visuell bild/beskrivning av idén, konceptet"),
-                _l("Beskriv idén med ord. Du kan också bifoga en bild eller ett dokument."), 8000),
+    CanvasField(
+        "effect_residents",
+        _l("Invånarnytta"),
+        _l("Vilken nytta får invånarna?"),
+        4000,
+        group=EFFECTS,
+    ),
+    CanvasField(
+        "effect_society",
+        _l("Samhällsnytta"),
+        _l("Vilken nytta får samhället?"),
+        4000,
+        group=EFFECTS,
+    ),
+    CanvasField(
+        "effect_sk",
+        _l("Nytta för Samhällskontraktet"),
+        _l("Vilken nytta får Samhällskontraktet och dess parter?"),
+        4000,
+        group=EFFECTS,
+    ),
+    CanvasField(
+        "visual_description",
+        _l("Visuell bild/beskrivning av idén, konceptet"),
+        _l("Beskriv idén med ord. Du kan också bifoga en bild eller ett dokument."),
+        8000,
+    ),
     CanvasField("responsible", _l("Ansvarig"), _l("Namn, organisation, kontaktuppgifter."), 1000),
-    CanvasField("partners", _l("Samverkan, intressenter (interna/externa)"),
-                _l("Vilka aktörer är med i projektet? Vilka resurser finns med eller behövs?"),
-                4000),
-    CanvasField("follow_up", _l("Uppföljning"),
-                _l("Hur mäter vi effekten? Hur säkerställer vi att vi hittar saker vi inte "
-                   "tänkt på?"), 4000),
-    CanvasField("challenges", _l("Utmaningar, beroenden och behov vi ser"),
-                _l("Finns det något du vill dela med dig av som kan hjälpa projektet eller bli "
-                   "input till ett nytt initiativ? Finns tillit, spänningar kring legitimitet "
-                   "kopplat till projektet?"), 4000),
-    CanvasField("key_activities", _l("Nyckelaktiviteter"),
-                _l("Vad är viktigt för att projektet ska lyckas?"), 4000),
+    CanvasField(
+        "partners",
+        _l("Samverkan, intressenter (interna/externa)"),
+        _l("Vilka aktörer är med i projektet? Vilka resurser finns med eller behövs?"),
+        4000,
+    ),
+    CanvasField(
+        "follow_up",
+        _l("Uppföljning"),
+        _l("Hur mäter vi effekten? Hur säkerställer vi att vi hittar saker vi inte tänkt på?"),
+        4000,
+    ),
+    CanvasField(
+        "challenges",
+        _l("Utmaningar, beroenden och behov vi ser"),
+        _l(
+            "Finns det något du vill dela med dig av som kan hjälpa projektet eller bli "
+            "input till ett nytt initiativ? Finns tillit, spänningar kring legitimitet "
+            "kopplat till projektet?"
+        ),
+        4000,
+    ),
+    CanvasField(
+        "key_activities",
+        _l("Nyckelaktiviteter"),
+        _l("Vad är viktigt för att projektet ska lyckas?"),
+        4000,
+    ),
 )
 
 FIELDS_BY_KEY = {f.key: f for f in CANVAS_FIELDS}

@@ -76,7 +76,9 @@ class ResidentFields:
         _l("Din e-postadress"),
         validators=[
             InputRequired(_l("Fyll i din e-postadress.")),
-            Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+            Email(
+                _l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False
+            ),
             Length(max=254),
         ],
         description=_l("Dit skickar vi kvittot och en länk där du kan följa ditt bidrag."),
@@ -100,8 +102,9 @@ class ResidentFields:
         description=_l("Frivilligt. Du kan när som helst avstå."),
     )
     # A honeypot: invisible to people, filled in by scripts. Not a CAPTCHA.
-    website = StringField(_l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off",
-                                                                      "tabindex": "-1"})
+    website = StringField(
+        _l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
 
 
 class UploadFields:
@@ -134,15 +137,19 @@ def canvas_form_class(
     attrs: dict[str, object] = {}
     if draft:  # a draft may be saved before the person has chosen
         attrs["kind"] = RadioField(
-            CanvasBase.kind.args[0], choices=CanvasBase.kind.kwargs["choices"],
-            validators=[Optional()], validate_choice=False,
+            CanvasBase.kind.args[0],
+            choices=CanvasBase.kind.kwargs["choices"],
+            validators=[Optional()],
+            validate_choice=False,
         )
     for f in CANVAS_FIELDS:
         rule = rules.get(f.key, FieldRule.OPTIONAL)
         if rule == FieldRule.HIDDEN:
             continue
-        validators = [Length(max=f.max_length, message=_l(
-            "Högst %(max)d tecken.", max=f.max_length)), _no_control_chars]
+        validators = [
+            Length(max=f.max_length, message=_l("Högst %(max)d tecken.", max=f.max_length)),
+            _no_control_chars,
+        ]
         if rule == FieldRule.REQUIRED and not draft:
             validators.insert(0, _required(f.label))
         else:
@@ -151,8 +158,9 @@ def canvas_form_class(
         render_kw = {"maxlength": f.max_length}
         if f.multiline:
             render_kw["rows"] = 5 if f.max_length > 2000 else 3
-        attrs[f.key] = field_class(f.label, validators=validators, description=f.help,
-                                   render_kw=render_kw)
+        attrs[f.key] = field_class(
+            f.label, validators=validators, description=f.help, render_kw=render_kw
+        )
     focus_rule = rules.get(FOCUS_AREA, FieldRule.OPTIONAL)
     if focus_rule != FieldRule.HIDDEN and focus_choices:
         validators = (

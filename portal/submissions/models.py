@@ -62,8 +62,7 @@ STATE_EXPLANATIONS = {
         "inlämningen."
     ),
     State.IN_PORTFOLIO: _l(
-        "Din inlämning ingår nu i ett fokusområdes portfölj och går vidare i "
-        "innovationsprocessen."
+        "Din inlämning ingår nu i ett fokusområdes portfölj och går vidare i innovationsprocessen."
     ),
     State.DUPLICATE: _l(
         "Något mycket likt fanns redan. Din inlämning har slagits ihop med den och följer den."
@@ -89,9 +88,7 @@ class Submission(db.Model):
         CheckConstraint(
             "(submitter_id IS NOT NULL) OR (resident_email IS NOT NULL)", name="has_submitter"
         ),
-        CheckConstraint(
-            "(state = 'draft') = (reg_number IS NULL)", name="registered_unless_draft"
-        ),
+        CheckConstraint("(state = 'draft') = (reg_number IS NULL)", name="registered_unless_draft"),
         UniqueConstraint("reg_year", "reg_seq", name="uq_submissions_reg_year_seq"),
         Index("ix_submissions_state_submitted", "state", "submitted_at"),
         Index("ix_submissions_party_submitted", "party_id", "submitted_at"),

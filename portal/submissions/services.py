@@ -37,12 +37,15 @@ class SubmissionRefused(Exception):
 
 
 def participants(call: Call) -> int:
-    return db.session.scalar(
-        select(func.count(Submission.id)).where(
-            Submission.call_id == call.id,
-            Submission.state.notin_([State.DRAFT, State.WITHDRAWN]),
+    return (
+        db.session.scalar(
+            select(func.count(Submission.id)).where(
+                Submission.call_id == call.id,
+                Submission.state.notin_([State.DRAFT, State.WITHDRAWN]),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def refusal_for(call: Call | None, *, resident: bool, now: datetime | None = None):
@@ -89,7 +92,10 @@ def save_draft(
     """Create or update an employee's draft. Drafts are never registered or sent anywhere."""
     if submission is None:
         submission = Submission(
-            submitter=actor, party_id=actor.party_id, call=call, state=State.DRAFT,
+            submitter=actor,
+            party_id=actor.party_id,
+            call=call,
+            state=State.DRAFT,
             form_key=form_key,
         )
         db.session.add(submission)
@@ -109,8 +115,9 @@ def submit(submission: Submission, *, actor: User, now: datetime | None = None) 
     submission.party_id = actor.party_id
     _register(submission, now or utcnow())
     audit.record("submitted", submission, actor=actor, changes={"state": ["draft", "received"]})
-    _queue_receipt(submission, link=f"{_base()}/mina-inlamningar/{submission.id}",
-                   locale=actor.locale or "sv")
+    _queue_receipt(
+        submission, link=f"{_base()}/mina-inlamningar/{submission.id}", locale=actor.locale or "sv"
+    )
     return submission
 
 
@@ -170,8 +177,12 @@ def complete(
 def withdraw(submission: Submission, *, actor: User | None) -> None:
     if submission.state not in WITHDRAWABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte återkallas längre."))
-    audit.record("withdrawn", submission, actor=actor,
-                 changes={"state": [submission.state, State.WITHDRAWN.value]})
+    audit.record(
+        "withdrawn",
+        submission,
+        actor=actor,
+        changes={"state": [submission.state, State.WITHDRAWN.value]},
+    )
     submission.state = State.WITHDRAWN
 
 

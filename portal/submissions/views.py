@@ -30,7 +30,6 @@ from portal.permissions import (
     is_employee,
     is_process_support,
     public,
-    require,
     roles_required,
 )
 from portal.reference.models import FocusArea
@@ -55,7 +54,8 @@ def _focus_choices(call: Call | None) -> list[tuple[int, str]]:
     else:
         today = utcnow().date()
         areas = [
-            a for a in db.session.scalars(select(FocusArea).order_by(FocusArea.name))
+            a
+            for a in db.session.scalars(select(FocusArea).order_by(FocusArea.name))
             if a.in_force_on(today)
         ]
     return [(a.id, a.name) for a in areas]
@@ -132,8 +132,10 @@ def _load_visible_call(slug: str):
         abort(404)
     if not can_see_call(current_user, call):
         if not current_user.is_authenticated:
-            flash(_("Utlysningen är öppen för parternas medarbetare. Logga in för att se den."),
-                  "info")
+            flash(
+                _("Utlysningen är öppen för parternas medarbetare. Logga in för att se den."),
+                "info",
+            )
             return redirect(url_for("accounts.login", next=request.path))
         abort(403)
     return call
@@ -152,11 +154,17 @@ def _is_staff_request() -> bool:
 
 @bp.route("/utlysningar/<slug>", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per hour", methods=["POST"], exempt_when=_is_staff_request,
-               scope="resident-client")
-@limiter.limit("5 per day", methods=["POST"], key_func=_resident_client_key,
-               exempt_when=_is_staff_request, deduct_when=lambda r: r.status_code == 302,
-               scope="resident-email")
+@limiter.limit(
+    "20 per hour", methods=["POST"], exempt_when=_is_staff_request, scope="resident-client"
+)
+@limiter.limit(
+    "5 per day",
+    methods=["POST"],
+    key_func=_resident_client_key,
+    exempt_when=_is_staff_request,
+    deduct_when=lambda r: r.status_code == 302,
+    scope="resident-email",
+)
 def call_page(slug: str):
     call = _load_visible_call(slug)
     if not isinstance(call, Call):
@@ -225,8 +233,10 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     except services.SubmissionRefused as exc:
         db.session.commit()  # keep what was typed as a draft
         form.form_errors.append(
-            _("%(reason)s Din text är sparad som utkast under Mina inlämningar.",
-              reason=exc.message)
+            _(
+                "%(reason)s Din text är sparad som utkast under Mina inlämningar.",
+                reason=exc.message,
+            )
         )
         form.draft_id.data = str(draft.id)
         return _render_form(call, form, submission=draft, status=422)
@@ -258,7 +268,11 @@ def autosave():
     draft = _draft_from_form(form)
     if draft is not None and draft.state != State.DRAFT:
         return render_page_or_block(
-            "submissions/form.html", "autosave", form=form, submission=draft, call=call,
+            "submissions/form.html",
+            "autosave",
+            form=form,
+            submission=draft,
+            call=call,
             autosave_message=_("Inlämningen är redan inskickad."),
         )
     form.validate()  # length limits only; errors are shown when the person saves or submits
@@ -273,7 +287,11 @@ def autosave():
         draft = services.find_by_form_key(form.form_key.data)
     message = _("Utkastet sparades %(time)s.", time=format_time(utcnow(), "short"))
     response = render_page_or_block(
-        "submissions/form.html", "autosave", form=form, submission=draft, call=call,
+        "submissions/form.html",
+        "autosave",
+        form=form,
+        submission=draft,
+        call=call,
         autosave_message=message,
     )
     if draft is not None:
@@ -316,8 +334,10 @@ def _resident_canvas(call: Call):
     except services.SubmissionRefused as exc:
         db.session.rollback()
         form.form_errors.append(
-            _("%(reason)s Din text finns kvar nedan så att du kan spara den på annat sätt.",
-              reason=exc.message)
+            _(
+                "%(reason)s Din text finns kvar nedan så att du kan spara den på annat sätt.",
+                reason=exc.message,
+            )
         )
         return _render_form(call, form, status=422, resident=True)
     if not _store_uploads(form, submission):
@@ -417,7 +437,10 @@ def _send_attachment(submission: Submission, attachment_id: int):
     if not path.exists():
         abort(404)
     response = send_file(
-        path, mimetype=found.content_type, as_attachment=True, download_name=found.original_name,
+        path,
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.original_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -467,8 +490,9 @@ def private_withdraw(token: str):
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(_("Ditt bidrag %(number)s är återkallat.", number=submission.reg_number),
-                  "success")
+            flash(
+                _("Ditt bidrag %(number)s är återkallat.", number=submission.reg_number), "success"
+            )
         return redirect(url_for("submissions.private", token=token))
     body = render_template("submissions/withdraw.html", submission=submission, token=token)
     return _private_headers(current_app.make_response(body))
@@ -484,23 +508,33 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
     """Add to a submitted entry while it awaits triage."""
     if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
         flash(_("Inlämningen kan inte ändras längre."), "info")
-        target = (url_for("submissions.private", token=token) if token
-                  else url_for("submissions.detail", submission_id=submission.id))
+        target = (
+            url_for("submissions.private", token=token)
+            if token
+            else url_for("submissions.detail", submission_id=submission.id)
+        )
         return redirect(target)
     form = _form(submission.call, resident=False, obj=submission)
     if request.method == "POST" and form.validate_on_submit():
-        services.complete(submission, form.canvas_data(),
-                          actor=None if resident else current_user)
+        services.complete(submission, form.canvas_data(), actor=None if resident else current_user)
         if _store_uploads(form, submission):
             db.session.commit()
             flash(_("Tack! Dina ändringar är sparade."), "success")
-            target = (url_for("submissions.private", token=token) if token
-                      else url_for("submissions.detail", submission_id=submission.id))
+            target = (
+                url_for("submissions.private", token=token)
+                if token
+                else url_for("submissions.detail", submission_id=submission.id)
+            )
             return redirect(target)
         db.session.rollback()
     status = 422 if request.method == "POST" else 200
     body = render_template(
-        "submissions/form.html", call=submission.call, form=form, submission=submission,
-        resident=False, completing=True, token=token,
+        "submissions/form.html",
+        call=submission.call,
+        form=form,
+        submission=submission,
+        resident=False,
+        completing=True,
+        token=token,
     )
     return _private_headers(current_app.make_response((body, status)))

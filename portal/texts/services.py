@@ -24,8 +24,9 @@ def update_text(key: str, *, body_sv: str, body_en: str, actor) -> SiteText:
     if row is None:
         row = SiteText(key=key, body_sv="", body_en="")
         db.session.add(row)
-    changes = audit.diff(row, {"body_sv": body_sv.replace("\r\n", "\n"),
-                               "body_en": body_en.replace("\r\n", "\n")})
+    changes = audit.diff(
+        row, {"body_sv": body_sv.replace("\r\n", "\n"), "body_en": body_en.replace("\r\n", "\n")}
+    )
     row.updated_by_id = actor.id
     audit.record("text_updated", row, actor=actor, changes={k: ["…", "…"] for k in changes})
     return row

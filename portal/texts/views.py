@@ -18,12 +18,16 @@ bp = Blueprint("texts", __name__, url_prefix="/admin/texter")
 
 
 class TextForm(FlaskForm):
-    body_sv = TextAreaField(_l("Text på svenska"), validators=[
-        InputRequired(_l("Texten på svenska får inte vara tom.")), Length(max=20000)],
-        render_kw={"rows": 18})
-    body_en = TextAreaField(_l("Text på engelska"), validators=[
-        InputRequired(_l("Texten på engelska får inte vara tom.")), Length(max=20000)],
-        render_kw={"rows": 18})
+    body_sv = TextAreaField(
+        _l("Text på svenska"),
+        validators=[InputRequired(_l("Texten på svenska får inte vara tom.")), Length(max=20000)],
+        render_kw={"rows": 18},
+    )
+    body_en = TextAreaField(
+        _l("Text på engelska"),
+        validators=[InputRequired(_l("Texten på engelska får inte vara tom.")), Length(max=20000)],
+        render_kw={"rows": 18},
+    )
 
 
 @bp.get("/")

@@ -16,7 +16,9 @@ from tests.conftest import csrf_from
 from tests.factories import make_call, make_user
 
 FORM_KEY_RE = re.compile(r'name="form_key" type="hidden" value="([^"]+)"')
-TEXT = "Barn 🏃‍♀️ vill röra sig – åäö ÅÄÖ\nAndra raden\n\n<b>inte fet</b> & <script>alert(1)</script>"
+TEXT = (
+    "Barn 🏃‍♀️ vill röra sig – åäö ÅÄÖ\nAndra raden\n\n<b>inte fet</b> & <script>alert(1)</script>"
+)
 
 
 def open_form(client, url):
@@ -155,8 +157,9 @@ def test_resident_submissions_are_rate_limited_per_email(client):
     call = make_call()
     url = f"/utlysningar/{call.slug}"
     statuses = [
-        client.post(url, data={**open_form(client, url), **resident_data(title=f"Idé {i}")})
-        .status_code
+        client.post(
+            url, data={**open_form(client, url), **resident_data(title=f"Idé {i}")}
+        ).status_code
         for i in range(6)
     ]
     assert statuses == [302] * 5 + [429]
@@ -196,8 +199,12 @@ def test_resident_can_complete_then_withdraw(client, smtp):
     page = client.get(link + "/komplettera").get_data(as_text=True)
     response = client.post(
         link + "/komplettera",
-        data={"csrf_token": csrf_from(page), "kind": "idea", "title": "Rörelsebingo",
-              "purpose": "Ny text"},
+        data={
+            "csrf_token": csrf_from(page),
+            "kind": "idea",
+            "title": "Rörelsebingo",
+            "purpose": "Ny text",
+        },
     )
     assert response.status_code == 302
     [saved] = submissions()
@@ -225,8 +232,13 @@ def test_receipt_is_not_shown_to_another_visitor(client, app):
 
 def test_employee_submits_to_standing_intake_with_party(client, login_as, smtp):
     user = login_as(Role.EMPLOYEE, party_name="Eskilstuna kommun")
-    data = {**open_form(client, "/lamna-in"), "kind": "challenge", "title": "Långa köer",
-            "purpose": "Behov hos äldre", "action": "submit"}
+    data = {
+        **open_form(client, "/lamna-in"),
+        "kind": "challenge",
+        "title": "Långa köer",
+        "purpose": "Behov hos äldre",
+        "action": "submit",
+    }
     response = client.post("/lamna-in", data=data)
     assert response.status_code == 302
     [saved] = submissions()
@@ -263,7 +275,8 @@ def test_employee_autosave_creates_then_updates_one_draft(client, login_as):
     assert f'value="{draft.id}"' in first.get_data(as_text=True)
     assert "<html" not in first.get_data(as_text=True)  # a fragment, not the page
     second = client.post(
-        "/utkast", data={**form, "draft_id": str(draft.id), "title": "Andra"},
+        "/utkast",
+        data={**form, "draft_id": str(draft.id), "title": "Andra"},
         headers={"HX-Request": "true"},
     )
     assert second.status_code == 200
@@ -276,8 +289,10 @@ def test_employee_submit_after_autosave_uses_the_same_draft(client, login_as):
     login_as(Role.EMPLOYEE)
     form = open_form(client, "/lamna-in")
     client.post("/utkast", data={**form, "title": "Idé"}, headers={"HX-Request": "true"})
-    response = client.post("/lamna-in", data={**form, "kind": "idea", "title": "Idé",
-                                              "purpose": "Varför", "action": "submit"})
+    response = client.post(
+        "/lamna-in",
+        data={**form, "kind": "idea", "title": "Idé", "purpose": "Varför", "action": "submit"},
+    )
     assert response.status_code == 302
     [saved] = submissions()
     assert saved.state == State.RECEIVED
@@ -296,25 +311,48 @@ def test_employee_missing_fields_on_submit_gets_422(client, login_as):
 
 def test_employee_can_delete_draft_and_withdraw_submitted(client, login_as):
     login_as(Role.EMPLOYEE)
-    client.post("/lamna-in", data={**open_form(client, "/lamna-in"), "title": "Utkast",
-                                   "action": "draft"})
-    client.post("/lamna-in", data={**open_form(client, "/lamna-in"), "kind": "idea",
-                                   "title": "Skickad", "purpose": "p", "action": "submit"})
+    client.post(
+        "/lamna-in", data={**open_form(client, "/lamna-in"), "title": "Utkast", "action": "draft"}
+    )
+    client.post(
+        "/lamna-in",
+        data={
+            **open_form(client, "/lamna-in"),
+            "kind": "idea",
+            "title": "Skickad",
+            "purpose": "p",
+            "action": "submit",
+        },
+    )
     draft, sent = submissions()
     page = client.get("/mina-inlamningar").get_data(as_text=True)
     token = csrf_from(page)
-    assert client.post(f"/mina-inlamningar/{draft.id}/ta-bort",
-                       data={"csrf_token": token}).status_code == 302
-    assert client.post(f"/mina-inlamningar/{sent.id}/aterkalla",
-                       data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/mina-inlamningar/{draft.id}/ta-bort", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"/mina-inlamningar/{sent.id}/aterkalla", data={"csrf_token": token}
+        ).status_code
+        == 302
+    )
     [remaining] = submissions()
     assert remaining.id == sent.id and remaining.state == State.WITHDRAWN
 
 
 def test_withdraw_refused_once_triaged(client, login_as):
     login_as(Role.EMPLOYEE)
-    client.post("/lamna-in", data={**open_form(client, "/lamna-in"), "kind": "idea",
-                                   "title": "Skickad", "purpose": "p", "action": "submit"})
+    client.post(
+        "/lamna-in",
+        data={
+            **open_form(client, "/lamna-in"),
+            "kind": "idea",
+            "title": "Skickad",
+            "purpose": "p",
+            "action": "submit",
+        },
+    )
     [sent] = submissions()
     sent.state = State.IN_PORTFOLIO
     _db.session.commit()
@@ -332,15 +370,19 @@ def test_employee_cannot_see_or_touch_another_employees_submission(client, login
 
     owner_client = app.test_client()
     login(owner_client, other)
-    owner_client.post("/lamna-in", data={**open_form(owner_client, "/lamna-in"),
-                                         "title": "Hemlig", "action": "draft"})
+    owner_client.post(
+        "/lamna-in",
+        data={**open_form(owner_client, "/lamna-in"), "title": "Hemlig", "action": "draft"},
+    )
     [draft] = submissions()
     login_as(Role.EMPLOYEE)
     assert client.get(f"/mina-inlamningar/{draft.id}").status_code == 404
     assert client.get(f"/mina-inlamningar/{draft.id}/redigera").status_code == 404
     token = csrf_from(client.get("/mina-inlamningar").get_data(as_text=True))
-    assert client.post(f"/mina-inlamningar/{draft.id}/ta-bort",
-                       data={"csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/mina-inlamningar/{draft.id}/ta-bort", data={"csrf_token": token}).status_code
+        == 404
+    )
     form = open_form(client, "/lamna-in")
     stolen = client.post("/utkast", data={**form, "draft_id": str(draft.id), "title": "Kapad"})
     assert stolen.status_code == 404
@@ -349,17 +391,27 @@ def test_employee_cannot_see_or_touch_another_employees_submission(client, login
 
 
 def test_employee_answers_staff_call(client, login_as):
-    call = make_call(audience="staff", title="Välbefinnande bland äldre",
-                     question="Hur ökar vi välbefinnandet bland äldre?",
-                     focus_area_name="Välmående och självständiga äldre")
+    call = make_call(
+        audience="staff",
+        title="Välbefinnande bland äldre",
+        question="Hur ökar vi välbefinnandet bland äldre?",
+        focus_area_name="Välmående och självständiga äldre",
+    )
     login_as(Role.EMPLOYEE)
     url = f"/utlysningar/{call.slug}"
     page = client.get(url)
     assert page.status_code == 200
     assert "Hur ökar vi välbefinnandet bland äldre?" in page.get_data(as_text=True)
-    response = client.post(url, data={**open_form(client, url), "kind": "idea",
-                                      "title": "Promenadvänner", "purpose": "Ensamhet",
-                                      "action": "submit"})
+    response = client.post(
+        url,
+        data={
+            **open_form(client, url),
+            "kind": "idea",
+            "title": "Promenadvänner",
+            "purpose": "Ensamhet",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     [saved] = submissions()
     assert saved.call_id == call.id
@@ -376,8 +428,10 @@ def test_employee_closed_call_keeps_text_as_draft(client, login_as):
     form = open_form(client, url)
     call.closes_at = utcnow() - timedelta(seconds=1)
     _db.session.commit()
-    response = client.post(url, data={**form, "kind": "idea", "title": "Sen idé",
-                                      "purpose": "Text", "action": "submit"})
+    response = client.post(
+        url,
+        data={**form, "kind": "idea", "title": "Sen idé", "purpose": "Text", "action": "submit"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Utlysningen har stängt" in html and "sparad som utkast" in html

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8372a1989647
+Revision ID: 2e90982672d0
 Revises: 
-Create Date: 2026-11-23 21:56:41.285463
+Create Date: 2026-11-23 22:09:13.667612
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.types
 
 
 # revision identifiers, used by Alembic.
-revision = '8372a1989647'
+revision = '2e90982672d0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -81,6 +81,11 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolios'))
     )
+    op.create_table('registration_counters',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_registration_counters'))
+    )
     op.create_table('focus_areas',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=160), nullable=False),
@@ -147,6 +152,43 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
 
+    op.create_table('calls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('question', sa.String(length=300), nullable=False),
+    sa.Column('background', sa.Text(), nullable=False),
+    sa.Column('opens_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closes_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('audience', sa.String(length=12), nullable=False),
+    sa.Column('host_party_id', sa.Integer(), nullable=False),
+    sa.Column('max_participants', sa.Integer(), nullable=True),
+    sa.Column('field_rules', sa.JSON(), nullable=False),
+    sa.Column('published_at', portal.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint("audience IN ('staff', 'residents')", name=op.f('ck_calls_audience_valid')),
+    sa.CheckConstraint('closes_at > opens_at', name=op.f('ck_calls_closes_after_opens')),
+    sa.CheckConstraint('max_participants IS NULL OR max_participants > 0', name=op.f('ck_calls_max_participants_positive')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_calls_created_by_id_users')),
+    sa.ForeignKeyConstraint(['host_party_id'], ['parties.id'], name=op.f('fk_calls_host_party_id_parties')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calls')),
+    sa.UniqueConstraint('slug', name=op.f('uq_calls_slug'))
+    )
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calls_closes_at'), ['closes_at'], unique=False)
+
+    op.create_table('site_texts',
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('body_sv', sa.Text(), nullable=False),
+    sa.Column('body_en', sa.Text(), nullable=False),
+    sa.Column('updated_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_site_texts_updated_by_id_users')),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_site_texts'))
+    )
     op.create_table('user_roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -159,15 +201,116 @@ def upgrade():
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_roles_user_id'), ['user_id'], unique=False)
 
+    op.create_table('call_focus_areas',
+    sa.Column('call_id', sa.Integer(), nullable=False),
+    sa.Column('focus_area_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_call_focus_areas_call_id_calls'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['focus_area_id'], ['focus_areas.id'], name=op.f('fk_call_focus_areas_focus_area_id_focus_areas')),
+    sa.PrimaryKeyConstraint('call_id', 'focus_area_id', name=op.f('pk_call_focus_areas'))
+    )
+    op.create_table('submissions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reg_number', sa.String(length=20), nullable=True),
+    sa.Column('reg_year', sa.Integer(), nullable=True),
+    sa.Column('reg_seq', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('call_id', sa.Integer(), nullable=True),
+    sa.Column('focus_area_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('timeline', sa.Text(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('effect_residents', sa.Text(), nullable=False),
+    sa.Column('effect_society', sa.Text(), nullable=False),
+    sa.Column('effect_sk', sa.Text(), nullable=False),
+    sa.Column('visual_description', sa.Text(), nullable=False),
+    sa.Column('responsible', sa.Text(), nullable=False),
+    sa.Column('partners', sa.Text(), nullable=False),
+    sa.Column('follow_up', sa.Text(), nullable=False),
+    sa.Column('challenges', sa.Text(), nullable=False),
+    sa.Column('key_activities', sa.Text(), nullable=False),
+    sa.Column('submitter_id', sa.Integer(), nullable=True),
+    sa.Column('party_id', sa.Integer(), nullable=True),
+    sa.Column('resident_name', sa.String(length=120), nullable=True),
+    sa.Column('resident_email', sa.String(length=254), nullable=True),
+    sa.Column('resident_phone', sa.String(length=40), nullable=True),
+    sa.Column('consent_named_publicly', sa.Boolean(), nullable=False),
+    sa.Column('consent_news', sa.Boolean(), nullable=False),
+    sa.Column('access_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('form_key', sa.String(length=64), nullable=True),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', portal.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint("(state = 'draft') = (reg_number IS NULL)", name=op.f('ck_submissions_registered_unless_draft')),
+    sa.CheckConstraint("kind IN ('challenge', 'idea')", name=op.f('ck_submissions_kind_valid')),
+    sa.CheckConstraint("state IN ('draft', 'received', 'awaiting_info', 'in_portfolio', 'duplicate', 'declined', 'withdrawn')", name=op.f('ck_submissions_state_valid')),
+    sa.CheckConstraint('(submitter_id IS NOT NULL) OR (resident_email IS NOT NULL)', name=op.f('ck_submissions_has_submitter')),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_submissions_call_id_calls')),
+    sa.ForeignKeyConstraint(['focus_area_id'], ['focus_areas.id'], name=op.f('fk_submissions_focus_area_id_focus_areas')),
+    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_submissions_party_id_parties')),
+    sa.ForeignKeyConstraint(['submitter_id'], ['users.id'], name=op.f('fk_submissions_submitter_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
+    sa.UniqueConstraint('access_token_hash', name=op.f('uq_submissions_access_token_hash')),
+    sa.UniqueConstraint('form_key', name=op.f('uq_submissions_form_key')),
+    sa.UniqueConstraint('reg_number', name=op.f('uq_submissions_reg_number')),
+    sa.UniqueConstraint('reg_year', 'reg_seq', name='uq_submissions_reg_year_seq')
+    )
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submissions_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_focus_area_id'), ['focus_area_id'], unique=False)
+        batch_op.create_index('ix_submissions_party_submitted', ['party_id', 'submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_resident_email'), ['resident_email'], unique=False)
+        batch_op.create_index('ix_submissions_state_submitted', ['state', 'submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_submitted_at'), ['submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_submitter_id'), ['submitter_id'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=12), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')", name=op.f('ck_attachments_content_type_valid')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_attachments_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_attachments_stored_name'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_submission_id'), ['submission_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_submission_id'))
+
+    op.drop_table('attachments')
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submissions_submitter_id'))
+        batch_op.drop_index(batch_op.f('ix_submissions_submitted_at'))
+        batch_op.drop_index('ix_submissions_state_submitted')
+        batch_op.drop_index(batch_op.f('ix_submissions_resident_email'))
+        batch_op.drop_index('ix_submissions_party_submitted')
+        batch_op.drop_index(batch_op.f('ix_submissions_focus_area_id'))
+        batch_op.drop_index(batch_op.f('ix_submissions_call_id'))
+
+    op.drop_table('submissions')
+    op.drop_table('call_focus_areas')
     with op.batch_alter_table('user_roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
 
     op.drop_table('user_roles')
+    op.drop_table('site_texts')
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calls_closes_at'))
+
+    op.drop_table('calls')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_actor_id'))
@@ -185,6 +328,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_focus_areas_portfolio_id'))
 
     op.drop_table('focus_areas')
+    op.drop_table('registration_counters')
     op.drop_table('portfolios')
     op.drop_table('perspectives')
     op.drop_table('parties')
