@@ -41,7 +41,7 @@ class CallRefused(Exception):
     """A rule stops this; `message` is for the person, in their language."""
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 
