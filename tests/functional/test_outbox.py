@@ -1,0 +1,195 @@
+"""The e-mail outbox: mail waits in the database when SMTP is down and goes out later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db as _db
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.mail.services import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    MAX_ATTEMPTS,
+    backoff,
+    deliver_due,
+    queue_email,
+)
+from portal.types import utcnow
+from tests.conftest import post_form
+from tests.factories import make_user
+
+
+def request_reset(client, email: str):
+    return post_form(client, "/glomt-losenord", {"email": email})
+
+
+def outbox() -> list[OutboxMessage]:
+    _db.session.expire_all()
+    return list(_db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def make_due(message: OutboxMessage) -> None:
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)
+    _db.session.commit()
+
+
+def outbox_send(app) -> str:
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_mail_goes_out_right_after_the_request(client, db, smtp):
+    user = make_user()
+    request_reset(client, user.email)
+    assert len(smtp.wait_for(1)) == 1
+    [message] = outbox()
+    assert message.status == OutboxStatus.SENT
+    assert message.attempts == 1
+    assert message.sent_at is not None
+    assert message.last_error == ""
+
+
+def test_with_smtp_down_the_request_answers_and_the_mail_waits(app, client, db, smtp):
+    user = make_user()
+    smtp.stop()
+
+    before = utcnow()
+    response = request_reset(client, user.email)
+    assert response.status_code == 200
+    assert "Kolla din e-post" in response.get_data(as_text=True)
+
+    [message] = outbox()
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert message.last_error
+    assert message.next_attempt_at >= before + BACKOFF_BASE - timedelta(seconds=1)
+    assert message.sent_at is None
+
+    # Not due yet: the command leaves it alone, even with SMTP back.
+    smtp.start()
+    assert outbox_send(app) == "Skickade: 0, misslyckade: 0"
+    assert smtp.messages == []
+
+    make_due(message)
+    assert outbox_send(app) == "Skickade: 1, misslyckade: 0"
+    messages = smtp.wait_for(1)
+    assert len(messages) == 1
+    assert messages[0]["To"] == user.email
+    assert "/losenord/" in smtp.body(messages[0])
+    [message] = outbox()
+    assert message.status == OutboxStatus.SENT
+    assert message.attempts == 2
+    assert message.last_error == ""
+
+    # Delivered once: running the command again sends nothing more.
+    assert outbox_send(app) == "Skickade: 0, misslyckade: 0"
+    assert len(smtp.messages) == 1
+
+
+def test_the_command_counts_failures_while_smtp_is_down(app, client, db, smtp):
+    smtp.stop()
+    request_reset(client, make_user().email)
+    [message] = outbox()
+    make_due(message)
+    assert outbox_send(app) == "Skickade: 0, misslyckade: 1"
+    assert outbox()[0].attempts == 2
+
+
+def test_a_later_request_also_sends_what_has_become_due(client, db, smtp):
+    first, second = make_user(), make_user()
+    smtp.stop()
+    request_reset(client, first.email)
+    smtp.start()
+    make_due(outbox()[0])
+
+    request_reset(client, second.email)
+
+    recipients = sorted(m["To"] for m in smtp.wait_for(2))
+    assert recipients == sorted([first.email, second.email])
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+
+
+def test_backoff_grows_with_each_failure(db, smtp):
+    smtp.stop()
+    queue_email(
+        "someone@example.org", "password_reset", "Ämne", user=make_user(), link="x", hours=1
+    )
+    _db.session.commit()
+    waits = []
+    for _ in range(5):
+        make_due(outbox()[0])
+        before = utcnow()
+        assert deliver_due() == (0, 1)
+        message = outbox()[0]
+        waits.append(message.next_attempt_at - before)
+    minutes = [round(wait.total_seconds() / 60) for wait in waits]
+    assert minutes == [1, 2, 4, 8, 16]
+    assert outbox()[0].attempts == 5
+    assert outbox()[0].status == OutboxStatus.PENDING
+
+
+def test_the_outbox_gives_up_after_max_attempts(db, smtp):
+    smtp.stop()
+    queue_email(
+        "someone@example.org", "password_reset", "Ämne", user=make_user(), link="x", hours=1
+    )
+    _db.session.commit()
+    message = outbox()[0]
+    message.attempts = MAX_ATTEMPTS - 1
+    make_due(message)
+    assert deliver_due() == (0, 1)
+    message = outbox()[0]
+    assert message.status == OutboxStatus.FAILED
+    assert message.attempts == MAX_ATTEMPTS
+    # A failed message is not tried again.
+    make_due(message)
+    smtp.start()
+    assert deliver_due() == (0, 0)
+    assert smtp.messages == []
+
+
+@pytest.mark.parametrize(
+    ("attempts", "wait"),
+    [
+        (1, timedelta(minutes=1)),
+        (2, timedelta(minutes=2)),
+        (3, timedelta(minutes=4)),
+        (6, timedelta(minutes=32)),
+        (9, timedelta(minutes=256)),
+        (10, BACKOFF_CAP),
+        (MAX_ATTEMPTS, BACKOFF_CAP),
+    ],
+)
+def test_backoff_doubles_up_to_a_cap(attempts, wait):
+    assert backoff(attempts) == wait
+
+
+def test_mail_is_stored_in_the_callers_transaction(db):
+    queue_email(
+        "someone@example.org", "password_reset", "Ämne", user=make_user(), link="x", hours=1
+    )
+    _db.session.rollback()
+    assert _db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_without_mail_server_the_message_is_printed(client, db, capsys):
+    user = make_user()
+    request_reset(client, user.email)
+    printed = capsys.readouterr().out
+    assert f"e-post till {user.email}" in printed
+    assert "/losenord/" in printed
+    assert outbox()[0].status == OutboxStatus.SENT
+
+
+def test_mail_is_written_in_the_recipients_language(client, db, smtp):
+    user = make_user()
+    user.locale = "en"
+    _db.session.commit()
+    request_reset(client, user.email)
+    [message] = smtp.wait_for(1)
+    assert message["Subject"] == "Reset your password for the Samhällskontraktet idea portal"
+    assert "Hello" in smtp.body(message)
