@@ -1,0 +1,207 @@
+"""End-to-end fixtures: the test app served over HTTP, Debian's Chromium, axe-core.
+
+The e2e tests get their own app object (this file overrides `app`), served by werkzeug from a
+background thread. On SQLite it has its own database file in a temporary directory, so the
+e2e tests never share a file with the functional tests (nor with another test run). With
+TEST_DATABASE_URL (PostgreSQL) it uses that database, like the functional tests: tests run
+one after another, and each e2e test starts from the `db` fixture's emptied database (it
+depends on this `app`) plus the demo accounts, so neither kind of test sees the other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.demo import DEMO_PASSWORD, seed_demo_users
+from portal.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The app the live server serves (overrides tests/conftest.py's `app` for e2e tests)."""
+    config = TestConfig
+    if not os.environ.get("TEST_DATABASE_URL"):
+        path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
+
+        class E2EConfig(TestConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+
+        config = E2EConfig
+    app = create_app(config)
+    with app.app_context():
+        if _db.engine.dialect.name == "sqlite":
+            _db.drop_all()
+        else:
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:  # one line per request is only noise here
+        pass
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def base_url(live_server, db) -> str:
+    """The live server's address, with a clean database holding the demo accounts."""
+    seed_demo_users()
+    db.session.commit()
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, base_url: str, **context_options):
+    options = {"locale": "sv-SE", "base_url": base_url, **context_options}
+    context = browser.new_context(**options)
+    context.set_default_timeout(5000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, base_url) -> Iterator:
+    """A page in a fresh browser context (no cookies), Swedish locale, JavaScript on."""
+    page = new_page(browser, base_url)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def page_factory(browser, base_url) -> Iterator:
+    """page_factory(java_script_enabled=False, viewport=…): pages with other context options."""
+    contexts = []
+
+    def _make(**options):
+        page = new_page(browser, base_url, **options)
+        contexts.append(page.context)
+        return page
+
+    yield _make
+    for context in contexts:
+        context.close()
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form, as a person would: by the Swedish labels."""
+    page.goto("/logga-in")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+
+
+_axe_source: str | None = None
+
+
+def check_axe(page) -> None:
+    """Run axe-core (WCAG 2.1 A and AA) on the current page; fail listing every violation.
+
+    The script is evaluated through the DevTools protocol, which the page's CSP
+    (script-src 'self') does not apply to, so the page is tested with its real CSP.
+    """
+    global _axe_source
+    if _axe_source is None:
+        _axe_source = AXE_JS.read_text(encoding="utf-8")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(f"() => {{ {_axe_source}\n }}")
+        page.wait_for_function("() => typeof window.axe !== 'undefined'")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    violations = result["violations"]
+    if violations:
+        lines = [f"axe found {len(violations)} violation(s) on {page.url}:"]
+        for v in violations:
+            lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+            for node in v["nodes"]:
+                lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+                if node.get("failureSummary"):
+                    summary = " ".join(node["failureSummary"].split())
+                    lines.append(f"      {summary[:300]}")
+        message = "\n".join(lines)
+        print(message)
+        pytest.fail(message, pytrace=False)
+
+
+def assert_no_horizontal_scroll(page, width: int = 320) -> None:
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll_width > width:
+        wide = page.evaluate(
+            """w => Array.from(document.querySelectorAll('body *'))
+                .filter(e => e.getBoundingClientRect().right > w + 0.5
+                             || e.scrollWidth > e.clientWidth + 1)
+                .slice(0, 8)
+                .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                     + (e.className && typeof e.className === 'string'
+                        ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                     + ' right=' + Math.round(e.getBoundingClientRect().right)
+                     + ' scrollWidth=' + e.scrollWidth)""",
+            width,
+        )
+        pytest.fail(
+            f"{page.url} scrolls sideways at {width} px: scrollWidth {scroll_width}; "
+            f"too wide: {wide}",
+            pytrace=False,
+        )
