@@ -1,14 +1,441 @@
+"""Administration: users and roles, parties, focus areas, perspectives.
+
+Each view: load or 404 → validate the form → call one service → commit → flash and redirect.
+A rule a service refuses comes back as `RuleViolation` and is shown on its field (422).
+"""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
+from portal.admin import services
+from portal.admin.forms import (
+    EditUserForm,
+    FocusAreaForm,
+    InviteUserForm,
+    PartyForm,
+    PerspectiveForm,
+    RenameFocusAreaForm,
+    UserFilterForm,
+)
+from portal.admin.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
+from portal.admin.services import RuleViolation
+from portal.audit import AuditEntry
+from portal.extensions import db
+from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
+from portal.reference.models import FocusArea, Party, Perspective
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 25
+HISTORY_LENGTH = 20
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {
+        "action_labels": ACTION_LABELS,
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+    }
 
 
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
     return render_template("admin/index.html")
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _show(form: FlaskForm, violation: RuleViolation) -> None:
+    """Put a service's refusal on its form field (or above the form)."""
+    target = getattr(form, violation.field, None)
+    if target is None:
+        form.form_errors.append(str(violation.message))
+    else:
+        target.errors = [*target.errors, str(violation.message)]
+
+
+def _form_page(template: str, form: FlaskForm, **context):
+    """The form page: 200 on first display, 422 when a POST did not go through."""
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
+
+
+def _history(obj) -> list[AuditEntry]:
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == obj.__tablename__, AuditEntry.object_id == obj.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(HISTORY_LENGTH)
+    ).all()
+
+
+def _party_or_none(party_id: int | None) -> Party | None:
+    return db.session.get(Party, party_id) if party_id else None
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@bp.get("/anvandare")
+@roles_required(Role.ADMIN)
+def users():
+    filters = UserFilterForm(formdata=request.args)
+    if not filters.validate():  # an unknown role or status in the address: ignore it
+        for f in filters:
+            if f.errors:
+                f.data = ""
+    page = request.args.get("sida", 1, type=int)
+    query = services.user_query(
+        text=filters.q.data or "", role=filters.role.data or "", status=filters.status.data or ""
+    )
+    pagination = db.paginate(query, page=max(page, 1), per_page=USERS_PER_PAGE, error_out=False)
+    args = {
+        k: v
+        for k, v in (
+            ("q", filters.q.data),
+            ("role", filters.role.data),
+            ("status", filters.status.data),
+        )
+        if v
+    }
+    return render_page_or_block(
+        "admin/users.html",
+        "results",
+        filters=filters,
+        pagination=pagination,
+        filter_args=args,
+        user_status=services.user_status,
+    )
+
+
+@bp.route("/anvandare/ny", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def invite_user():
+    form = InviteUserForm()
+    if request.method == "GET":
+        form.roles.data = [Role.EMPLOYEE.value]
+    if form.validate_on_submit():
+        try:
+            user = services.invite(
+                email=form.email.data,
+                name=form.name.data,
+                party=_party_or_none(form.party.data),
+                roles=form.selected_roles(),
+                actor=current_user,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s är inbjuden. Inbjudan skickas till %(email)s.",
+                    name=user.name,
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    return _form_page("admin/user_invite.html", form)
+
+
+@bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.party.data = user.party_id
+        form.roles.data = [role.value for role in Role if role in user.roles]
+        form.active.data = user.active
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                name=form.name.data,
+                party=_party_or_none(form.party.data),
+                roles=form.selected_roles(),
+                active=form.active.data,
+                actor=current_user,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna för %(name)s är sparade.", name=user.name), "success")
+            return redirect(url_for("admin.users"))
+    return _form_page(
+        "admin/user_edit.html",
+        form,
+        user=user,
+        status=services.user_status(user),
+        history=_history(user),
+        resend_form=FlaskForm(),
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/skicka-inbjudan")
+@roles_required(Role.ADMIN)
+def resend_invitation(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.resend_invitation(user, actor=current_user)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(str(violation.message), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "En ny inbjudan skickas till %(email)s. Tidigare länkar slutar gälla.",
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# --- parties ----------------------------------------------------------------------------
+
+
+@bp.get("/parter")
+@roles_required(Role.ADMIN)
+def parties():
+    rows = db.session.scalars(select(Party).order_by(Party.left_on.is_not(None), Party.name)).all()
+    counts = dict(
+        db.session.execute(
+            select(User.party_id, func.count(User.id))
+            .where(User.party_id.is_not(None))
+            .group_by(User.party_id)
+        ).all()
+    )
+    return render_template("admin/parties.html", parties=rows, counts=counts)
+
+
+def _party_values(form: PartyForm) -> dict:
+    return {
+        "name": form.name.data,
+        "short_name": form.short_name.data,
+        "kind": form.kind.data,
+        "joined_on": form.joined_on.data,
+        "left_on": form.left_on.data,
+        "note": form.note.data or "",
+    }
+
+
+@bp.route("/parter/ny", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_party():
+    form = PartyForm()
+    if form.validate_on_submit():
+        try:
+            party = services.create_party(**_party_values(form), actor=current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Parten %(name)s är tillagd.", name=party.name), "success")
+            return redirect(url_for("admin.parties"))
+    return _form_page("admin/party_form.html", form, party=None)
+
+
+@bp.route("/parter/<int:party_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_party(party_id: int):
+    party = _get_or_404(Party, party_id)
+    form = PartyForm(obj=party if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_party(party, **_party_values(form), actor=current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna för %(name)s är sparade.", name=party.name), "success")
+            return redirect(url_for("admin.parties"))
+    return _form_page("admin/party_form.html", form, party=party, history=_history(party))
+
+
+# --- focus areas ------------------------------------------------------------------------
+
+
+@bp.get("/fokusomraden")
+@roles_required(Role.ADMIN)
+def focus_areas():
+    return render_template(
+        "admin/focus_areas.html", portfolios=services.portfolios(), can_rename=services.can_rename
+    )
+
+
+def _focus_area_values(form: FocusAreaForm) -> dict:
+    return {
+        "name": form.name.data,
+        "effect_goal": form.effect_goal.data or "",
+        "valid_from": form.valid_from.data,
+        "valid_to": form.valid_to.data,
+    }
+
+
+@bp.route("/fokusomraden/ny", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_focus_area():
+    form = FocusAreaForm()
+    if form.validate_on_submit():
+        try:
+            area = services.create_focus_area(**_focus_area_values(form), actor=current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Fokusområdet %(name)s är tillagt.", name=area.name), "success")
+            return redirect(url_for("admin.focus_areas"))
+    return _form_page("admin/focus_area_form.html", form, area=None)
+
+
+@bp.route("/fokusomraden/<int:area_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_focus_area(area_id: int):
+    area = _get_or_404(FocusArea, area_id)
+    form = FocusAreaForm(obj=area if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_focus_area(area, **_focus_area_values(form), actor=current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna för %(name)s är sparade.", name=area.name), "success")
+            return redirect(url_for("admin.focus_areas"))
+    return _form_page(
+        "admin/focus_area_form.html",
+        form,
+        area=area,
+        can_rename=services.can_rename(area),
+        history=_history(area),
+    )
+
+
+@bp.route("/fokusomraden/<int:area_id>/byt-namn", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def rename_focus_area(area_id: int):
+    area = _get_or_404(FocusArea, area_id)
+    if not services.can_rename(area):
+        flash(_("Bara det senaste namnet i en portfölj kan bytas."), "error")
+        return redirect(url_for("admin.focus_areas"))
+    form = RenameFocusAreaForm()
+    if request.method == "GET":
+        form.effect_goal.data = area.effect_goal
+    if form.validate_on_submit():
+        old_name = area.name
+        try:
+            renamed = services.rename_focus_area(
+                area,
+                new_name=form.new_name.data,
+                effect_goal=form.effect_goal.data or "",
+                valid_from=form.valid_from.data,
+                actor=current_user,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(old)s heter nu %(new)s. Historiken finns kvar i samma portfölj.",
+                    old=old_name,
+                    new=renamed.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.focus_areas"))
+    return _form_page("admin/focus_area_rename.html", form, area=area)
+
+
+# --- perspectives -----------------------------------------------------------------------
+
+
+@bp.get("/perspektiv")
+@roles_required(Role.ADMIN)
+def perspectives():
+    rows = db.session.scalars(
+        select(Perspective).order_by(Perspective.position, Perspective.name)
+    ).all()
+    return render_template("admin/perspectives.html", perspectives=rows)
+
+
+@bp.route("/perspektiv/ny", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_perspective():
+    form = PerspectiveForm()
+    del form.active  # a new perspective is active
+    if request.method == "GET":
+        form.position.data = services.next_perspective_position()
+    if form.validate_on_submit():
+        try:
+            perspective = services.create_perspective(
+                name=form.name.data, position=form.position.data, actor=current_user
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Perspektivet %(name)s är tillagt.", name=perspective.name), "success")
+            return redirect(url_for("admin.perspectives"))
+    return _form_page("admin/perspective_form.html", form, perspective=None)
+
+
+@bp.route("/perspektiv/<int:perspective_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_perspective(perspective_id: int):
+    perspective = _get_or_404(Perspective, perspective_id)
+    form = PerspectiveForm(obj=perspective if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_perspective(
+                perspective,
+                name=form.name.data,
+                position=form.position.data,
+                active=form.active.data,
+                actor=current_user,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Ändringarna för %(name)s är sparade.", name=perspective.name), "success")
+            return redirect(url_for("admin.perspectives"))
+    return _form_page(
+        "admin/perspective_form.html",
+        form,
+        perspective=perspective,
+        history=_history(perspective),
+    )
