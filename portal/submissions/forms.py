@@ -64,60 +64,72 @@ class CanvasBase(FlaskForm):
         return [self[key] for key in CONFIGURABLE if key in self]
 
 
-class ResidentFields:
-    """Contact details of a resident: name, e-mail, optional phone — nothing more."""
+def _resident_fields() -> dict[str, object]:
+    """Contact details of a resident: name, e-mail, optional phone — nothing more.
 
-    name = StringField(
-        _l("Ditt namn"),
-        validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120), _no_control_chars],
-        render_kw={"autocomplete": "name"},
-    )
-    email = EmailField(
-        _l("Din e-postadress"),
-        validators=[
-            InputRequired(_l("Fyll i din e-postadress.")),
-            Email(
-                _l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False
-            ),
-            Length(max=254),
-        ],
-        description=_l("Dit skickar vi kvittot och en länk där du kan följa ditt bidrag."),
-        render_kw={"autocomplete": "email"},
-    )
-    phone = TelField(
-        _l("Telefonnummer (frivilligt)"),
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[0-9+()\-\s]{5,40}$", message=_l("Skriv bara siffror, +, - och mellanslag.")),
-        ],
-        render_kw={"autocomplete": "tel"},
-    )
-    consent_named_publicly = BooleanField(
-        _l("Ni får nämna mitt namn om idén publiceras."),
-        description=_l("Frivilligt. Utan ditt ja publicerar vi aldrig ditt namn."),
-    )
-    consent_news = BooleanField(
-        _l("Jag vill få nyheter om den här utlysningen med e-post."),
-        description=_l("Frivilligt. Du kan när som helst avstå."),
-    )
-    # A honeypot: invisible to people, filled in by scripts. Not a CAPTCHA.
-    website = StringField(
-        _l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off", "tabindex": "-1"}
-    )
+    Made afresh for each form class so that they follow the canvas (WTForms orders fields by
+    creation) and the error summary lists errors in page order.
+    """
+    return {
+        "name": StringField(
+            _l("Ditt namn"),
+            validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120), _no_control_chars],
+            render_kw={"autocomplete": "name"},
+        ),
+        "email": EmailField(
+            _l("Din e-postadress"),
+            validators=[
+                InputRequired(_l("Fyll i din e-postadress.")),
+                Email(
+                    _l("Skriv en e-postadress i formen namn@exempel.se."),
+                    check_deliverability=False,
+                ),
+                Length(max=254),
+            ],
+            description=_l("Dit skickar vi kvittot och en länk där du kan följa ditt bidrag."),
+            render_kw={"autocomplete": "email"},
+        ),
+        "phone": TelField(
+            _l("Telefonnummer (frivilligt)"),
+            validators=[
+                Optional(),
+                Length(max=40),
+                Regexp(
+                    r"^[0-9+()\-\s]{5,40}$",
+                    message=_l("Skriv bara siffror, +, - och mellanslag."),
+                ),
+            ],
+            render_kw={"autocomplete": "tel"},
+        ),
+        "consent_named_publicly": BooleanField(
+            _l("Ni får nämna mitt namn om idén publiceras."),
+            description=_l("Frivilligt. Utan ditt ja publicerar vi aldrig ditt namn."),
+        ),
+        "consent_news": BooleanField(
+            _l("Jag vill få nyheter om den här utlysningen med e-post."),
+            description=_l("Frivilligt. Du kan när som helst avstå."),
+        ),
+        # A honeypot: invisible to people, filled in by scripts. Not a CAPTCHA.
+        "website": StringField(
+            _l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+        ),
+    }
 
 
-class UploadFields:
-    visual_file = FileField(
-        _l("Bild eller dokument som visar idén"),
-        description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 10 MB."),
-        render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
-    )
-    attachments = MultipleFileField(
-        _l("Fler bilagor"),
-        description=_l("Frivilligt. Högst 5 filer totalt, högst 10 MB var."),
-        render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
-    )
+def _upload_fields() -> dict[str, object]:
+    accept = {"accept": "image/png,image/jpeg,image/webp,application/pdf"}
+    return {
+        "visual_file": FileField(
+            _l("Bild eller dokument som visar idén"),
+            description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 10 MB."),
+            render_kw=accept,
+        ),
+        "attachments": MultipleFileField(
+            _l("Fler bilagor"),
+            description=_l("Frivilligt. Högst 5 filer totalt, högst 10 MB var."),
+            render_kw=accept,
+        ),
+    }
 
 
 def canvas_form_class(
@@ -129,11 +141,6 @@ def canvas_form_class(
     draft: bool = False,
 ) -> type[CanvasBase]:
     """A form class for these rules. `draft=True` drops the required checks (saving a draft)."""
-    bases: tuple[type, ...] = (CanvasBase,)
-    if resident:
-        bases = (ResidentFields, *bases)
-    if uploads:
-        bases = (UploadFields, *bases)
     attrs: dict[str, object] = {}
     if draft:  # a draft may be saved before the person has chosen
         attrs["kind"] = RadioField(
@@ -176,7 +183,11 @@ def canvas_form_class(
             validate_choice=True,
             description=_l("Vilket av Samhällskontraktets fokusområden passar bäst?"),
         )
-    return type("CanvasForm", bases, attrs)
+    if uploads:
+        attrs.update(_upload_fields())
+    if resident:
+        attrs.update(_resident_fields())
+    return type("CanvasForm", (CanvasBase,), attrs)
 
 
 def new_form_key() -> str:
