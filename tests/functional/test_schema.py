@@ -1,0 +1,75 @@
+"""The migrations build the schema the models describe, and seeding is idempotent."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select, text
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db as _db
+from portal.reference.models import Criterion, FocusArea, Party, Perspective
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    schema = f"migration_check_{uuid.uuid4().hex[:8]}"
+    from portal.config import normalise_database_url
+
+    base = normalise_database_url(url)
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_migrations_build_the_schema_of_the_models(empty_database_url):
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(MigrationConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with _db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, _db.metadata)
+        _db.engine.dispose()
+    assert differences == []
+
+
+def test_seed_twice_adds_nothing_the_second_time(app, db):
+    runner = app.test_cli_runner()
+    counts = lambda: [  # noqa: E731
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Party, FocusArea, Perspective, Criterion)
+    ]
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    before = counts()
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0
+    assert "parties +0, focus_areas +0, perspectives +0, goals +0, criteria +0" in second.output
+    assert counts() == before == [5, 4, 9, 5]
+
+
+def test_renamed_focus_areas_share_a_portfolio(db):
+    old = db.session.scalar(select(FocusArea).where(FocusArea.name == "Skolresultat"))
+    new = db.session.scalar(
+        select(FocusArea).where(FocusArea.name == "Alla barn och unga uppnår sin fulla potential")
+    )
+    assert new.renamed_from_id == old.id
+    assert new.portfolio_id == old.portfolio_id
