@@ -11,6 +11,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     SearchField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -88,19 +89,19 @@ def _optional_int(value) -> int | None:
     return int(value)
 
 
-def party_choices() -> list[tuple[str, str]]:
+def party_choices() -> list[SelectChoice]:
     parties = db.session.scalars(select(Party).order_by(Party.name)).all()
-    choices = [("", str(_l("Ingen part")))]
+    choices = [SelectChoice("", str(_l("Ingen part")))]
     for party in parties:
         label = party.name
         if party.has_left:
             label = str(_l("%(name)s (har lämnat)", name=party.name))
-        choices.append((str(party.id), label))
+        choices.append(SelectChoice(str(party.id), label))
     return choices
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(ROLE_LABELS[role])) for role in Role]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in Role]
 
 
 class _UserFields(FlaskForm):
@@ -131,17 +132,17 @@ class _UserFields(FlaskForm):
         return {Role(value) for value in self.roles.data or []}
 
 
+EMAIL_VALIDATORS = [
+    DataRequired(_l("Fyll i e-postadressen.")),
+    Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+    Length(max=254),
+]
+
+
 class InviteUserForm(_UserFields):
     email = EmailField(
         _l("E-post"),
-        validators=[
-            DataRequired(_l("Fyll i e-postadressen.")),
-            Email(
-                _l("Skriv en e-postadress i formen namn@exempel.se."),
-                check_deliverability=False,
-            ),
-            Length(max=254),
-        ],
+        validators=EMAIL_VALIDATORS,
         description=_l("Inbjudan skickas hit. Länken gäller i sju dagar."),
         filters=[strip],
         render_kw={"autocomplete": "off"},
@@ -149,6 +150,16 @@ class InviteUserForm(_UserFields):
 
 
 class EditUserForm(_UserFields):
+    email = EmailField(
+        _l("E-post"),
+        validators=EMAIL_VALIDATORS,
+        description=_l(
+            "Personen loggar in med den här adressen. Om du ändrar den slutar länkar "
+            "som redan skickats att gälla."
+        ),
+        filters=[strip],
+        render_kw={"autocomplete": "off"},
+    )
     active = BooleanField(
         _l("Kontot är aktivt"),
         description=_l(
@@ -169,10 +180,10 @@ class UserFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", str(_l("Alla roller"))), *role_choices()]
+        self.role.choices = [SelectChoice("", str(_l("Alla roller"))), *role_choices()]
         self.status.choices = [
-            ("", str(_l("Alla"))),
-            *((value, str(label)) for value, label in STATUS_LABELS.items()),
+            SelectChoice("", str(_l("Alla"))),
+            *(SelectChoice(value, str(label)) for value, label in STATUS_LABELS.items()),
         ]
 
 
@@ -187,7 +198,7 @@ class PartyForm(FlaskForm):
     )
     kind = ChoiceField(
         _l("Typ av organisation"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         validators=[InputRequired(_l("Välj typ av organisation."))],
     )
     joined_on = DayField(

@@ -25,12 +25,14 @@ class RuleViolation(Exception):
     """A domain rule refused the change; `field` is the form field the message belongs to."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(str(message))
+        super().__init__(field, message)  # the message stays lazy: translated when shown
         self.field = field
         self.message = message
 
 
 # --- users ------------------------------------------------------------------------------
+
+DUPLICATE_EMAIL = _l("Det finns redan en användare med den e-postadressen.")
 
 
 def user_status(user: User) -> str:
@@ -89,15 +91,17 @@ def update_user(
     user: User,
     *,
     name: str,
+    email: str,
     party: Party | None,
     roles: set[Role],
     active: bool,
     actor: User,
 ) -> None:
-    """Change name, party, roles and whether the account is active.
+    """Change name, e-mail, party, roles and whether the account is active.
 
     Deactivating ends every session of the user at once. An admin cannot take away their
     own admin role or deactivate themselves, so there is always someone who can undo it.
+    A new e-mail address spends the open password links sent to the old one.
     """
     if user.id == actor.id:
         if Role.ADMIN not in roles:
@@ -105,8 +109,15 @@ def update_user(
         if not active:
             raise RuleViolation("active", _l("Du kan inte stänga av ditt eget konto."))
     _check_roles_and_party(roles, party)
+    new_email = accounts.normalise_email(email)
+    if new_email != user.email:
+        other = accounts.find_user_by_email(new_email)
+        if other is not None and other.id != user.id:
+            raise RuleViolation("email", DUPLICATE_EMAIL)
 
-    changes = audit.diff(user, {"name": name.strip()})
+    changes = audit.diff(user, {"name": name.strip(), "email": new_email})
+    if "email" in changes:
+        _spend_open_tokens(user)
     if user.party_id != (party.id if party else None):
         changes["party"] = [_name(user.party), _name(party)]
         user.party = party
@@ -128,17 +139,21 @@ def resend_invitation(user: User, *, actor: User) -> None:
         raise RuleViolation("user", _l("%(name)s har redan valt ett lösenord.", name=user.name))
     if not user.active:
         raise RuleViolation("user", _l("Kontot är avstängt. Aktivera det först."))
-    now = utcnow()
-    for token in db.session.scalars(
-        select(AccountToken).where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == TokenPurpose.INVITE.value,
-            AccountToken.used_at.is_(None),
-        )
-    ):
-        token.used_at = now
+    _spend_open_tokens(user, TokenPurpose.INVITE)
     accounts.send_invitation(user, actor=actor)
     audit.record("invitation_resent", user, actor=actor)
+
+
+def _spend_open_tokens(user: User, purpose: TokenPurpose | None = None) -> None:
+    """Links already sent stop working (all of them, or those of one purpose)."""
+    query = select(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.used_at.is_(None)
+    )
+    if purpose is not None:
+        query = query.where(AccountToken.purpose == purpose.value)
+    now = utcnow()
+    for token in db.session.scalars(query):
+        token.used_at = now
 
 
 # --- parties ----------------------------------------------------------------------------

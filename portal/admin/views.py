@@ -171,6 +171,7 @@ def edit_user(user_id: int):
             services.update_user(
                 user,
                 name=form.name.data,
+                email=form.email.data,
                 party=_party_or_none(form.party.data),
                 roles=form.selected_roles(),
                 active=form.active.data,

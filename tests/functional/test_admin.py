@@ -340,6 +340,7 @@ def test_edit_user_changes_name_party_and_roles_with_audit(client, admin):
         f"/admin/anvandare/{user.id}",
         {
             "name": "Vera Vikström",
+            "email": user.email,
             "party": str(region.id),
             "roles": ["employee", "process_support"],
             "active": "y",
@@ -372,7 +373,7 @@ def test_edit_user_without_changes_writes_no_audit(client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{user.id}",
-        {"name": "Wilma Wall", "party": "", "roles": ["board"], "active": "y"},
+        {"name": "Wilma Wall", "email": user.email, "party": "", "roles": ["board"], "active": "y"},
     )
     assert response.status_code == 302
     assert _db.session.scalar(select(func.count(AuditEntry.id))) == before
@@ -383,7 +384,7 @@ def test_edit_user_invalid_keeps_the_input_and_changes_nothing(client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{user.id}",
-        {"name": "", "party": str(party().id), "roles": [], "active": "y"},
+        {"name": "", "email": user.email, "party": str(party().id), "roles": [], "active": "y"},
     )
     html = text(response)
     assert response.status_code == 422
@@ -391,6 +392,53 @@ def test_edit_user_invalid_keeps_the_input_and_changes_nothing(client, admin):
     assert field_error(html, "roles") == "Välj minst en roll."
     assert fresh(user).name == "Yngve Yxa"
     assert fresh(user).roles == frozenset({Role.EMPLOYEE})
+
+
+def test_edit_user_new_email_is_used_to_log_in_and_old_links_stop(app, client, admin, smtp):
+    user = make_user(name="Gun Gren", email="gun@example.org")
+    post_form(app.test_client(), "/glomt-losenord", {"email": "gun@example.org"})
+    reset = re.search(r"http://localhost(/losenord/\S+)", smtp.body(smtp.wait_for(1)[0])).group(1)
+    response = post_form(
+        client,
+        f"/admin/anvandare/{user.id}",
+        {
+            "name": "Gun Gren",
+            "email": " Gun.Gren@Example.org",
+            "party": str(party().id),
+            "roles": ["employee"],
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh(user).email == "gun.gren@example.org"
+    assert last_audit("user_updated").changes == {
+        "email": ["gun@example.org", "gun.gren@example.org"]
+    }
+    theirs = app.test_client()
+    assert theirs.get(reset).status_code == 410
+    login(theirs, fresh(user))
+
+
+def test_edit_user_email_of_someone_else_is_refused(client, admin):
+    make_user(name="Hans Hed", email="hans@example.org")
+    user = make_user(name="Iris Ilg", email="iris@example.org")
+    response = post_form(
+        client,
+        f"/admin/anvandare/{user.id}",
+        {
+            "name": "Iris Ilg",
+            "email": "HANS@example.org",
+            "party": str(party().id),
+            "roles": ["employee"],
+            "active": "y",
+        },
+    )
+    assert response.status_code == 422
+    assert (
+        field_error(text(response), "email")
+        == "Det finns redan en användare med den e-postadressen."
+    )
+    assert fresh(user).email == "iris@example.org"
 
 
 def test_edit_user_unknown_id_is_404(client, admin):
@@ -401,7 +449,13 @@ def test_admin_cannot_remove_own_admin_role(client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{admin.id}",
-        {"name": "Ada Admin", "party": str(party().id), "roles": ["employee"], "active": "y"},
+        {
+            "name": "Ada Admin",
+            "email": admin.email,
+            "party": str(party().id),
+            "roles": ["employee"],
+            "active": "y",
+        },
     )
     assert response.status_code == 422
     assert (
@@ -415,7 +469,7 @@ def test_admin_cannot_deactivate_themself(client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{admin.id}",
-        {"name": "Ada Admin", "party": str(party().id), "roles": ["admin"]},
+        {"name": "Ada Admin", "email": admin.email, "party": str(party().id), "roles": ["admin"]},
     )
     assert response.status_code == 422
     assert field_error(text(response), "active") == "Du kan inte stänga av ditt eget konto."
@@ -428,7 +482,13 @@ def test_admin_can_demote_another_admin(client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{other.id}",
-        {"name": "Bert Bok", "party": str(party().id), "roles": ["board"], "active": "y"},
+        {
+            "name": "Bert Bok",
+            "email": other.email,
+            "party": str(party().id),
+            "roles": ["board"],
+            "active": "y",
+        },
     )
     assert response.status_code == 302
     assert fresh(other).roles == frozenset({Role.BOARD})
@@ -443,7 +503,12 @@ def test_deactivated_user_is_logged_out_and_cannot_log_in(app, client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{user.id}",
-        {"name": "Carin Carlsson", "party": str(party().id), "roles": ["expert"]},
+        {
+            "name": "Carin Carlsson",
+            "email": user.email,
+            "party": str(party().id),
+            "roles": ["expert"],
+        },
     )
     assert response.status_code == 302
     assert fresh(user).active is False
@@ -464,7 +529,13 @@ def test_reactivated_user_can_log_in_again(app, client, admin):
     response = post_form(
         client,
         f"/admin/anvandare/{user.id}",
-        {"name": "Dora Dahl", "party": str(party().id), "roles": ["employee"], "active": "y"},
+        {
+            "name": "Dora Dahl",
+            "email": user.email,
+            "party": str(party().id),
+            "roles": ["employee"],
+            "active": "y",
+        },
     )
     assert response.status_code == 302
     assert fresh(user).active is True
