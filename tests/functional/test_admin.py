@@ -750,7 +750,7 @@ def test_focus_areas_list_shows_rename_chain_and_periods(client, admin):
     )
     assert "<td>2021-01-01 – 2022-12-31</td>" in html
     assert "<td>2023-01-01 – tills vidare</td>" in html
-    assert f'{SKOLA_NOW} <span class="muted">(tidigare {SKOLA})</span>' in html
+    assert f'{SKOLA_NOW}</a> <span class="muted">(tidigare {SKOLA})</span>' in html
     # only the current name can be renamed
     assert f'href="/admin/fokusomraden/{area(SKOLA_NOW).id}/byt-namn"' in html
     assert f'href="/admin/fokusomraden/{area(SKOLA).id}/byt-namn"' not in html
