@@ -6,10 +6,12 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.calls.models import Call
 from portal.extensions import db
-from portal.reference.models import FocusArea, Party
+from portal.reference.models import Agenda2030Goal, FocusArea, Party, Perspective
 from portal.types import UTCDateTime, utcnow
 
 
@@ -71,6 +73,55 @@ STATE_EXPLANATIONS = {
     State.WITHDRAWN: _l("Du har återkallat inlämningen. Den behandlas inte vidare."),
 }
 
+
+class SkFunction(StrEnum):
+    FORUM = "forum"  # Samhällsforum
+    LAB = "lab"  # Samhällslabbet
+    ACADEMY = "academy"  # Samhällsakademin
+
+
+FUNCTION_LABELS = {
+    SkFunction.FORUM: _l("Samhällsforum"),
+    SkFunction.LAB: _l("Samhällslabbet"),
+    SkFunction.ACADEMY: _l("Samhällsakademin"),
+}
+
+
+class InitiativeType(StrEnum):
+    INNOVATION = "innovation"
+    EDUCATION = "education"
+    RESEARCH = "research"
+
+
+TYPE_LABELS = {
+    InitiativeType.INNOVATION: _l("Innovationsinitiativ"),
+    InitiativeType.EDUCATION: _l("Utbildningsinsats"),
+    InitiativeType.RESEARCH: _l("Forskningsprojekt"),
+}
+
+submission_perspectives = Table(
+    "submission_perspectives",
+    db.metadata,
+    Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("perspective_id", ForeignKey("perspectives.id"), primary_key=True),
+)
+
+submission_goals = Table(
+    "submission_goals",
+    db.metadata,
+    Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("goal_number", ForeignKey("agenda2030_goals.number"), primary_key=True),
+)
+
+# "Related to" is symmetric; each pair is stored once with the lower id first.
+submission_links = Table(
+    "submission_links",
+    db.metadata,
+    Column("low_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("high_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    CheckConstraint("low_id < high_id", name="ordered"),
+)
+
 STATE_VALUES = ", ".join(f"'{s.value}'" for s in State)
 CANVAS_COLUMNS = (
     "title", "timeline", "purpose", "effect_residents", "effect_society", "effect_sk",
@@ -92,6 +143,17 @@ class Submission(db.Model):
         UniqueConstraint("reg_year", "reg_seq", name="uq_submissions_reg_year_seq"),
         Index("ix_submissions_state_submitted", "state", "submitted_at"),
         Index("ix_submissions_party_submitted", "party_id", "submitted_at"),
+        CheckConstraint(
+            "sk_function IS NULL OR sk_function IN ('forum', 'lab', 'academy')",
+            name="function_valid",
+        ),
+        CheckConstraint(
+            "initiative_type IS NULL OR initiative_type IN ('innovation', 'education', 'research')",
+            name="type_valid",
+        ),
+        CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_own_duplicate"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +192,16 @@ class Submission(db.Model):
 
     # One form rendering, one submission: a resent form finds the first one.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    # Triage by process support.
+    # The process-support person responsible for the submission (handläggare). Not the
+    # canvas's "Ansvarig", which is the submitter's own text field `responsible`.
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    sk_function: Mapped[str | None] = mapped_column(String(10))
+    initiative_type: Mapped[str | None] = mapped_column(String(12))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    info_request: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -138,6 +210,16 @@ class Submission(db.Model):
     call: Mapped[Call | None] = relationship()
     focus_area: Mapped[FocusArea | None] = relationship()
     submitter: Mapped[User | None] = relationship(foreign_keys=[submitter_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    duplicate_of: Mapped[Submission | None] = relationship(
+        remote_side=[id], foreign_keys=[duplicate_of_id]
+    )
+    perspectives: Mapped[list[Perspective]] = relationship(
+        secondary=submission_perspectives, order_by=Perspective.position
+    )
+    goals: Mapped[list[Agenda2030Goal]] = relationship(
+        secondary=submission_goals, order_by=Agenda2030Goal.number
+    )
     party: Mapped[Party | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id"

@@ -19,6 +19,7 @@ from portal.mail.services import queue_email
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
 from portal.submissions.models import Kind, State, Submission
 from portal.submissions.registration import next_registration
+from portal.triage.states import transition
 from portal.types import utcnow
 
 EDITABLE_BY_SUBMITTER = {State.DRAFT, State.RECEIVED, State.AWAITING_INFO}
@@ -113,8 +114,7 @@ def submit(submission: Submission, *, actor: User, now: datetime | None = None) 
     if reason:
         raise SubmissionRefused(reason)
     submission.party_id = actor.party_id
-    _register(submission, now or utcnow())
-    audit.record("submitted", submission, actor=actor, changes={"state": ["draft", "received"]})
+    _register(submission, now or utcnow(), actor=actor)
     _queue_receipt(
         submission, link=f"{_base()}/mina-inlamningar/{submission.id}", locale=actor.locale or "sv"
     )
@@ -152,9 +152,8 @@ def submit_resident(
     )
     db.session.add(submission)
     apply_canvas(submission, data)
-    _register(submission, now)
     db.session.flush()
-    audit.record("submitted", submission, actor=None, changes={"state": [None, "received"]})
+    _register(submission, now, actor=None)
     _queue_receipt(submission, link=f"{_base()}/mitt-bidrag/{raw_token}", locale=locale)
     return submission, raw_token
 
@@ -166,10 +165,15 @@ def complete(
     if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
-    if submission.state == State.AWAITING_INFO:
-        changes["state"] = [submission.state, State.RECEIVED.value]
-        submission.state = State.RECEIVED
-    if changes:
+    if submission.state == State.AWAITING_INFO:  # back to the inbox
+        transition(
+            submission,
+            State.RECEIVED,
+            actor=actor,
+            action="completed_by_submitter",
+            changes=changes,
+        )
+    elif changes:
         audit.record("completed_by_submitter", submission, actor=actor, changes=changes)
     return changes
 
@@ -177,13 +181,7 @@ def complete(
 def withdraw(submission: Submission, *, actor: User | None) -> None:
     if submission.state not in WITHDRAWABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte återkallas längre."))
-    audit.record(
-        "withdrawn",
-        submission,
-        actor=actor,
-        changes={"state": [submission.state, State.WITHDRAWN.value]},
-    )
-    submission.state = State.WITHDRAWN
+    transition(submission, State.WITHDRAWN, actor=actor, action="withdrawn")
 
 
 def delete_draft(submission: Submission, *, actor: User) -> None:
@@ -214,11 +212,18 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _register(submission: Submission, now: datetime) -> None:
+def _register(submission: Submission, now: datetime, *, actor: User | None) -> None:
+    """Give the submission its registration number and send it to the inbox."""
     year, seq, number = next_registration(now)
     submission.reg_year, submission.reg_seq, submission.reg_number = year, seq, number
-    submission.state = State.RECEIVED
     submission.submitted_at = now
+    transition(
+        submission,
+        State.RECEIVED,
+        actor=actor,
+        action="submitted",
+        changes={"reg_number": [None, number]},
+    )
 
 
 def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:

@@ -15,6 +15,7 @@ from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as _db
 from portal.reference.models import Criterion, FocusArea, Party, Perspective
+from portal.triage.search import is_search_object
 
 
 @pytest.fixture
@@ -45,7 +46,9 @@ def test_migrations_build_the_schema_of_the_models(empty_database_url):
     with app.app_context():
         flask_migrate.upgrade()
         with _db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": is_search_object}
+            )
             differences = compare_metadata(context, _db.metadata)
         _db.engine.dispose()
     assert differences == []

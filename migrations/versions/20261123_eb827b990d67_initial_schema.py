@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2e90982672d0
+Revision ID: eb827b990d67
 Revises: 
-Create Date: 2026-11-23 22:09:13.667612
+Create Date: 2026-11-23 22:19:31.400866
 
 """
 from alembic import op
@@ -12,10 +12,13 @@ import portal.types
 
 
 # revision identifiers, used by Alembic.
-revision = '2e90982672d0'
+revision = 'eb827b990d67'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+SQLITE_SEARCH_DDL = ["CREATE VIRTUAL TABLE submissions_fts USING fts5(title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 0')", 'CREATE TRIGGER submissions_fts_ai AFTER INSERT ON submissions BEGIN INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END', "CREATE TRIGGER submissions_fts_ad AFTER DELETE ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); END", "CREATE TRIGGER submissions_fts_au AFTER UPDATE OF title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END"]
+POSTGRES_SEARCH_DDL = ["CREATE INDEX ix_search_submissions_canvas ON submissions USING gin (to_tsvector('swedish', coalesce(title, '') || ' ' || coalesce(timeline, '') || ' ' || coalesce(purpose, '') || ' ' || coalesce(effect_residents, '') || ' ' || coalesce(effect_society, '') || ' ' || coalesce(effect_sk, '') || ' ' || coalesce(visual_description, '') || ' ' || coalesce(responsible, '') || ' ' || coalesce(partners, '') || ' ' || coalesce(follow_up, '') || ' ' || coalesce(challenges, '') || ' ' || coalesce(key_activities, '')))"]
 
 
 def upgrade():
@@ -238,16 +241,27 @@ def upgrade():
     sa.Column('consent_news', sa.Boolean(), nullable=False),
     sa.Column('access_token_hash', sa.String(length=64), nullable=True),
     sa.Column('form_key', sa.String(length=64), nullable=True),
+    sa.Column('handler_id', sa.Integer(), nullable=True),
+    sa.Column('sk_function', sa.String(length=10), nullable=True),
+    sa.Column('initiative_type', sa.String(length=12), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('decline_reason', sa.Text(), nullable=False),
+    sa.Column('info_request', sa.Text(), nullable=False),
     sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', portal.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(state = 'draft') = (reg_number IS NULL)", name=op.f('ck_submissions_registered_unless_draft')),
+    sa.CheckConstraint("initiative_type IS NULL OR initiative_type IN ('innovation', 'education', 'research')", name=op.f('ck_submissions_type_valid')),
     sa.CheckConstraint("kind IN ('challenge', 'idea')", name=op.f('ck_submissions_kind_valid')),
+    sa.CheckConstraint("sk_function IS NULL OR sk_function IN ('forum', 'lab', 'academy')", name=op.f('ck_submissions_function_valid')),
     sa.CheckConstraint("state IN ('draft', 'received', 'awaiting_info', 'in_portfolio', 'duplicate', 'declined', 'withdrawn')", name=op.f('ck_submissions_state_valid')),
     sa.CheckConstraint('(submitter_id IS NOT NULL) OR (resident_email IS NOT NULL)', name=op.f('ck_submissions_has_submitter')),
+    sa.CheckConstraint('duplicate_of_id IS NULL OR duplicate_of_id <> id', name=op.f('ck_submissions_not_own_duplicate')),
     sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_submissions_call_id_calls')),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['submissions.id'], name=op.f('fk_submissions_duplicate_of_id_submissions')),
     sa.ForeignKeyConstraint(['focus_area_id'], ['focus_areas.id'], name=op.f('fk_submissions_focus_area_id_focus_areas')),
+    sa.ForeignKeyConstraint(['handler_id'], ['users.id'], name=op.f('fk_submissions_handler_id_users')),
     sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_submissions_party_id_parties')),
     sa.ForeignKeyConstraint(['submitter_id'], ['users.id'], name=op.f('fk_submissions_submitter_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_submissions')),
@@ -258,7 +272,9 @@ def upgrade():
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submissions_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_duplicate_of_id'), ['duplicate_of_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_focus_area_id'), ['focus_area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissions_handler_id'), ['handler_id'], unique=False)
         batch_op.create_index('ix_submissions_party_submitted', ['party_id', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_resident_email'), ['resident_email'], unique=False)
         batch_op.create_index('ix_submissions_state_submitted', ['state', 'submitted_at'], unique=False)
@@ -282,11 +298,78 @@ def upgrade():
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_submission_id'), ['submission_id'], unique=False)
 
+    op.create_table('initiatives',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=False),
+    sa.Column('focus_area_id', sa.Integer(), nullable=False),
+    sa.Column('phase', sa.String(length=20), nullable=False),
+    sa.Column('sk_function', sa.String(length=10), nullable=True),
+    sa.Column('initiative_type', sa.String(length=12), nullable=True),
+    sa.Column('origin_submission_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint("phase IN ('idea', 'concept', 'pilot', 'implementation', 'follow_up', 'closed')", name=op.f('ck_initiatives_phase_valid')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_initiatives_created_by_id_users')),
+    sa.ForeignKeyConstraint(['focus_area_id'], ['focus_areas.id'], name=op.f('fk_initiatives_focus_area_id_focus_areas')),
+    sa.ForeignKeyConstraint(['origin_submission_id'], ['submissions.id'], name=op.f('fk_initiatives_origin_submission_id_submissions')),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_initiatives_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_initiatives')),
+    sa.UniqueConstraint('origin_submission_id', name=op.f('uq_initiatives_origin_submission_id'))
+    )
+    with op.batch_alter_table('initiatives', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_initiatives_phase'), ['phase'], unique=False)
+        batch_op.create_index(batch_op.f('ix_initiatives_portfolio_id'), ['portfolio_id'], unique=False)
+
+    op.create_table('submission_goals',
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('goal_number', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['goal_number'], ['agenda2030_goals.number'], name=op.f('fk_submission_goals_goal_number_agenda2030_goals')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_submission_goals_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_id', 'goal_number', name=op.f('pk_submission_goals'))
+    )
+    op.create_table('submission_links',
+    sa.Column('low_id', sa.Integer(), nullable=False),
+    sa.Column('high_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('low_id < high_id', name=op.f('ck_submission_links_ordered')),
+    sa.ForeignKeyConstraint(['high_id'], ['submissions.id'], name=op.f('fk_submission_links_high_id_submissions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['low_id'], ['submissions.id'], name=op.f('fk_submission_links_low_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('low_id', 'high_id', name=op.f('pk_submission_links'))
+    )
+    op.create_table('submission_perspectives',
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('perspective_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['perspective_id'], ['perspectives.id'], name=op.f('fk_submission_perspectives_perspective_id_perspectives')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_submission_perspectives_submission_id_submissions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_id', 'perspective_id', name=op.f('pk_submission_perspectives'))
+    )
     # ### end Alembic commands ###
+
+    # Full-text search over the canvas (frozen copy of portal/triage/search.py at this revision).
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH_DDL:
+            op.execute(statement)
+    else:
+        for statement in POSTGRES_SEARCH_DDL:
+            op.execute(statement)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS submissions_fts")
+    else:
+        op.execute("DROP INDEX IF EXISTS ix_search_submissions_canvas")
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('submission_perspectives')
+    op.drop_table('submission_links')
+    op.drop_table('submission_goals')
+    with op.batch_alter_table('initiatives', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_initiatives_portfolio_id'))
+        batch_op.drop_index(batch_op.f('ix_initiatives_phase'))
+
+    op.drop_table('initiatives')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_submission_id'))
 
@@ -297,7 +380,9 @@ def downgrade():
         batch_op.drop_index('ix_submissions_state_submitted')
         batch_op.drop_index(batch_op.f('ix_submissions_resident_email'))
         batch_op.drop_index('ix_submissions_party_submitted')
+        batch_op.drop_index(batch_op.f('ix_submissions_handler_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_focus_area_id'))
+        batch_op.drop_index(batch_op.f('ix_submissions_duplicate_of_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_call_id'))
 
     op.drop_table('submissions')

@@ -1,0 +1,1 @@
+"""The innovation process: initiatives and their phases (ratings, meetings and funding build on it)."""

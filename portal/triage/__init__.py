@@ -1,0 +1,1 @@
+"""Triage: process support sorts every submission into a focus-area portfolio."""
