@@ -57,3 +57,16 @@ def items_for(user) -> list[NavItem]:
         ):
             visible.append(item)
     return visible
+
+
+def current_endpoint(items: list[NavItem], path: str) -> str | None:
+    """The item the page belongs to: the longest nav address that is the path or a prefix."""
+    from flask import url_for
+
+    best, best_len = None, -1
+    for item in items:
+        href = url_for(item.endpoint)
+        matches = path == href or (href != "/" and path.startswith(href.rstrip("/") + "/"))
+        if matches and len(href) > best_len:
+            best, best_len = item.endpoint, len(href)
+    return best

@@ -22,7 +22,8 @@ def register(app: Flask) -> None:
         if not has_request_context():  # e-mail rendered from the CLI or a service
             return {"canvas_fields": CANVAS_FIELDS, "current_locale": str(get_locale() or "sv")}
         return {
-            "nav_items": navigation.items_for(current_user),
+            "nav_items": (items := navigation.items_for(current_user)),
+            "nav_current": navigation.current_endpoint(items, request.path),
             "can_administer": permissions.can_administer,
             "role_labels": role_labels,
             "canvas_fields": CANVAS_FIELDS,

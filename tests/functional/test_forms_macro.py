@@ -22,3 +22,12 @@ def test_field_error_is_described_and_marked_invalid(client):
     ).get_data(as_text=True)
     assert 'aria-describedby="email-error"' in html
     assert 'aria-invalid="true"' in html
+
+
+def test_only_the_most_specific_nav_item_is_current(client, login_as):
+    from portal.accounts.models import Role
+
+    login_as(Role.PROCESS_SUPPORT)
+    html = client.get("/utlysningar/hantera").get_data(as_text=True)
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/utlysningar/hantera" aria-current="page"' in html
