@@ -1,0 +1,463 @@
+"""The inbox query: filters read from the address, one page of submissions, counts per state.
+
+The page costs the same number of SQL statements however many submissions there are: the
+filter options take one query each (`load_options`), the counts per state one (`GROUP BY
+state` on submissions alone, no joins), the rows one (many-to-ones joined eagerly).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import joinedload, lazyload, load_only
+
+from portal.accounts.models import Role, User, UserRole
+from portal.calls.models import Call
+from portal.extensions import db
+from portal.reference.models import FocusArea, Party
+from portal.submissions.models import STATE_LABELS, Kind, State, Submission
+from portal.triage import search
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+PER_PAGE = 25
+MAX_QUERY_LENGTH = 200
+
+# Quick filters beside the single states. "Öppna" is what still needs process support.
+OPEN = "open"
+ALL = "all"
+OPEN_STATES = (State.RECEIVED, State.AWAITING_INFO)
+INBOX_STATES = tuple(s for s in State if s != State.DRAFT)  # drafts are never in the inbox
+STATE_FILTERS = (OPEN, ALL, *(s.value for s in INBOX_STATES))
+QUICK_LABELS = {OPEN: _l("Öppna"), ALL: _l("Alla")}
+
+RESIDENTS = "invanare"  # source: residents (no party)
+NOBODY = "ingen"  # handler: unassigned; focus area: not sorted yet
+
+SORTS = ("submitted", "reg_number", "title", "state")
+DEFAULT_SORT = "submitted"
+# The direction a column starts in when its header is chosen.
+FIRST_ORDER = {"submitted": "desc", "reg_number": "desc", "title": "asc", "state": "asc"}
+
+REG_NUMBER = re.compile(r"^\s*SK-(\d{4})-(\d{1,6})\s*$", re.IGNORECASE)
+
+
+class CallOption(NamedTuple):
+    id: int
+    title: str
+
+
+class PartyOption(NamedTuple):
+    id: int
+    short_name: str
+    name: str
+
+
+class PortfolioOption(NamedTuple):
+    """A focus-area portfolio: its current name, and the names it had before."""
+
+    id: int
+    name: str
+    earlier: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        if not self.earlier:
+            return self.name
+        return _("%(name)s (tidigare %(earlier)s)", name=self.name, earlier=", ".join(self.earlier))
+
+
+class FocusAreaOption(NamedTuple):
+    id: int
+    name: str
+    portfolio_id: int
+    current: bool
+
+
+class UserOption(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass
+class InboxOptions:
+    """What the filter and bulk controls offer; one query each."""
+
+    calls: list[CallOption]
+    parties: list[PartyOption]
+    portfolios: list[PortfolioOption]
+    focus_areas: list[FocusAreaOption]
+    handlers: list[UserOption]
+
+
+def load_options() -> InboxOptions:
+    calls = [
+        CallOption(*row)
+        for row in db.session.execute(
+            select(Call.id, Call.title).order_by(Call.opens_at.desc(), Call.id.desc())
+        )
+    ]
+    parties = [
+        PartyOption(*row)
+        for row in db.session.execute(
+            select(Party.id, Party.short_name, Party.name).order_by(Party.name)
+        )
+    ]
+    areas = db.session.execute(
+        select(FocusArea.id, FocusArea.name, FocusArea.portfolio_id, FocusArea.valid_to).order_by(
+            FocusArea.portfolio_id, FocusArea.valid_from, FocusArea.id
+        )
+    ).all()
+    by_portfolio: dict[int, list] = {}
+    for area in areas:
+        by_portfolio.setdefault(area.portfolio_id, []).append(area)
+    portfolios = sorted(
+        (
+            PortfolioOption(pid, chain[-1].name, tuple(a.name for a in reversed(chain[:-1])))
+            for pid, chain in by_portfolio.items()
+        ),
+        key=lambda p: p.name,
+    )
+    focus_areas = sorted(
+        (
+            FocusAreaOption(a.id, a.name, a.portfolio_id, a is by_portfolio[a.portfolio_id][-1])
+            for a in areas
+        ),
+        key=lambda a: (not a.current, a.name),
+    )
+    handlers = [
+        UserOption(*row)
+        for row in db.session.execute(
+            select(User.id, User.name)
+            .where(
+                User.active.is_(True),
+                User.id.in_(
+                    select(UserRole.user_id).where(
+                        UserRole.role.in_([Role.PROCESS_SUPPORT.value, Role.ADMIN.value])
+                    )
+                ),
+            )
+            .order_by(User.name, User.id)
+        )
+    ]
+    return InboxOptions(calls, parties, portfolios, focus_areas, handlers)
+
+
+@dataclass
+class InboxFilters:
+    """The inbox's filters and sorting, as read (and cleaned) from the query string."""
+
+    call: int | None = None
+    kind: str | None = None
+    source: int | str | None = None  # a party id, or RESIDENTS
+    portfolio: int | str | None = None  # a portfolio id, or NOBODY (no focus area yet)
+    state: str = OPEN
+    handler: int | str | None = None  # a user id, or NOBODY
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    order: str = "desc"
+    messages: list[str] = field(default_factory=list)  # what was ignored, in plain words
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], options: InboxOptions) -> InboxFilters:
+        """Read the filters; anything unknown is ignored and said in `messages`, never raised."""
+        f = cls()
+        f.call = f._choice_id(args, "call", {c.id for c in options.calls}, _("utlysning"))
+        kind = (args.get("kind") or "").strip()
+        if kind in {k.value for k in Kind}:
+            f.kind = kind
+        elif kind:
+            f._ignored(_("typ"))
+        source = (args.get("source") or "").strip()
+        f.source = (
+            RESIDENTS
+            if source == RESIDENTS
+            else f._choice_id(args, "source", {p.id for p in options.parties}, _("källa"))
+        )
+        portfolio = (args.get("portfolio") or "").strip()
+        f.portfolio = (
+            NOBODY
+            if portfolio == NOBODY
+            else f._choice_id(
+                args, "portfolio", {p.id for p in options.portfolios}, _("fokusområde")
+            )
+        )
+        handler = (args.get("handler") or "").strip()
+        f.handler = (
+            NOBODY
+            if handler == NOBODY
+            else f._choice_id(args, "handler", {u.id for u in options.handlers}, _("handläggare"))
+        )
+        state = (args.get("state") or "").strip()
+        if state in STATE_FILTERS:
+            f.state = state
+        elif state:
+            f._ignored(_("status"))
+        f.date_from = f._day(args, "from")
+        f.date_to = f._day(args, "to")
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            f.messages.append(_("Från-datumet låg efter till-datumet, så de har bytt plats."))
+            f.date_from, f.date_to = f.date_to, f.date_from
+        f.q = " ".join((args.get("q") or "").split())[:MAX_QUERY_LENGTH]
+        sort = (args.get("sort") or "").strip()
+        f.sort = sort if sort in SORTS else DEFAULT_SORT
+        order = (args.get("order") or "").strip()
+        f.order = order if order in ("asc", "desc") else FIRST_ORDER[f.sort]
+        return f
+
+    def _ignored(self, what: str) -> None:
+        self.messages.append(
+            _("Filtret för %(what)s kändes inte igen och används inte.", what=what)
+        )
+
+    def _choice_id(self, args, name: str, known: set[int], what: str) -> int | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        if raw.isdigit() and int(raw) in known:
+            return int(raw)
+        self._ignored(what)
+        return None
+
+    def _day(self, args, name: str) -> date | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.messages.append(
+                _(
+                    "Datumet %(value)s kunde inte läsas och används inte. "
+                    "Skriv datum som ÅÅÅÅ-MM-DD.",
+                    value=raw[:20],
+                )
+            )
+            return None
+
+    # --- back into the address ----------------------------------------------------------
+
+    def args(self, **override) -> dict[str, str]:
+        """The non-default filters as query arguments (for links), with `override` applied."""
+        values = {
+            "q": self.q,
+            "state": "" if self.state == OPEN else self.state,
+            "call": self.call,
+            "kind": self.kind,
+            "source": self.source,
+            "portfolio": self.portfolio,
+            "handler": self.handler,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+            "order": "" if self.order == FIRST_ORDER[self.sort] else self.order,
+        }
+        values.update(override)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    def url(self, **override) -> str:
+        query = urlencode(self.args(**override))
+        return f"/inkorg?{query}" if query else "/inkorg"
+
+    def sort_url(self, column: str) -> str:
+        """The header link: the other direction for the current column, else its first one."""
+        if column == self.sort:
+            order = "asc" if self.order == "desc" else "desc"
+        else:
+            order = FIRST_ORDER[column]
+        return self.url(
+            sort="" if column == DEFAULT_SORT else column,
+            order="" if order == FIRST_ORDER[column] else order,
+            page=None,
+        )
+
+    def aria_sort(self, column: str) -> str | None:
+        if column != self.sort:
+            return None
+        return "ascending" if self.order == "asc" else "descending"
+
+    @property
+    def active(self) -> bool:
+        """Any filter besides the default state view."""
+        return bool(self.args(sort="", order=""))
+
+    # --- into SQL -----------------------------------------------------------------------
+
+    def where(self, *, with_state: bool = True) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = [Submission.state != State.DRAFT.value]
+        if with_state and self.state != ALL:
+            states = OPEN_STATES if self.state == OPEN else (State(self.state),)
+            clauses.append(Submission.state.in_([s.value for s in states]))
+        if self.call is not None:
+            clauses.append(Submission.call_id == self.call)
+        if self.kind:
+            clauses.append(Submission.kind == self.kind)
+        if self.source == RESIDENTS:
+            clauses.append(Submission.party_id.is_(None))
+        elif self.source is not None:
+            clauses.append(Submission.party_id == self.source)
+        if self.portfolio == NOBODY:
+            clauses.append(Submission.focus_area_id.is_(None))
+        elif self.portfolio is not None:
+            clauses.append(
+                Submission.focus_area_id.in_(
+                    select(FocusArea.id).where(FocusArea.portfolio_id == self.portfolio)
+                )
+            )
+        if self.handler == NOBODY:
+            clauses.append(Submission.handler_id.is_(None))
+        elif self.handler is not None:
+            clauses.append(Submission.handler_id == self.handler)
+        if self.date_from:
+            clauses.append(Submission.submitted_at >= day_start(self.date_from))
+        if self.date_to:
+            clauses.append(Submission.submitted_at < day_start(self.date_to + timedelta(days=1)))
+        if self.q:
+            number = REG_NUMBER.match(self.q)
+            if number:
+                year, seq = number.groups()
+                clauses.append(Submission.reg_number == f"SK-{year}-{int(seq):04d}")
+            else:
+                text_clause = search.matches(self.q)
+                if text_clause is not None:
+                    clauses.append(text_clause)
+        return clauses
+
+    def order_by(self) -> list:
+        if self.sort == "reg_number":
+            keys = [Submission.reg_year, Submission.reg_seq]
+        elif self.sort == "title":
+            keys = [Submission.title]
+        elif self.sort == "state":
+            keys = [case({s.value: i for i, s in enumerate(State)}, value=Submission.state)]
+        else:
+            keys = [Submission.submitted_at]
+        keys.append(Submission.id)
+        return [k.desc() if self.order == "desc" else k.asc() for k in keys]
+
+
+def day_start(day: date) -> datetime:
+    """Midnight in Stockholm on `day`, in UTC (the stored zone)."""
+    return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+@dataclass
+class InboxPage:
+    rows: list[Submission]
+    total: int
+    counts: dict[str, int]  # per state filter (OPEN, ALL and each state), ignoring the state
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_number(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+ROW_COLUMNS = (
+    Submission.id,
+    Submission.reg_number,
+    Submission.reg_year,
+    Submission.reg_seq,
+    Submission.title,
+    Submission.kind,
+    Submission.state,
+    Submission.submitted_at,
+    Submission.party_id,
+    Submission.call_id,
+    Submission.focus_area_id,
+    Submission.handler_id,
+    Submission.submitter_id,
+    Submission.version,
+)
+
+
+def state_counts(filters: InboxFilters) -> dict[str, int]:
+    """Submissions per state under every filter but the state one, plus OPEN and ALL."""
+    per_state = dict(
+        db.session.execute(
+            select(Submission.state, func.count())
+            .where(*filters.where(with_state=False))
+            .group_by(Submission.state)
+        ).all()
+    )
+    counts = {s.value: per_state.get(s.value, 0) for s in INBOX_STATES}
+    counts[OPEN] = sum(counts[s.value] for s in OPEN_STATES)
+    counts[ALL] = sum(counts[s.value] for s in INBOX_STATES)
+    return counts
+
+
+def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -> InboxPage:
+    """One page of the inbox (clamped to the pages there are), its total and the state counts.
+
+    Two statements: the counts (which give the total too) and the rows.
+    """
+    counts = state_counts(filters)
+    total = counts[filters.state]
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    rows = list(
+        db.session.scalars(
+            select(Submission)
+            .options(
+                load_only(*ROW_COLUMNS),
+                joinedload(Submission.party).load_only(Party.short_name, Party.name),
+                joinedload(Submission.call).load_only(Call.title),
+                joinedload(Submission.focus_area).load_only(FocusArea.name),
+                joinedload(Submission.handler)
+                .load_only(User.name)
+                .options(lazyload(User.role_rows)),
+            )
+            .where(*filters.where())
+            .order_by(*filters.order_by())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return InboxPage(rows, total, counts, page, per_page)
+
+
+def parse_page(raw: str | None) -> int:
+    """A page number from the address; anything odd is page 1."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+def state_tabs(filters: InboxFilters, counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
+    """(value, label, count, url) for each state tab: Öppna, each state, Alla."""
+    tabs = [(OPEN, str(QUICK_LABELS[OPEN]))]
+    tabs += [(s.value, str(STATE_LABELS[s])) for s in INBOX_STATES]
+    tabs.append((ALL, str(QUICK_LABELS[ALL])))
+    return [
+        (value, label, counts[value], filters.url(state="" if value == OPEN else value, page=None))
+        for value, label in tabs
+    ]
