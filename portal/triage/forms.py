@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice
+from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from portal.admin.forms import ChoiceField
+from portal.admin.forms import ChoiceField, MultiCheckboxField
+from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
 
 # --- the inbox -----------------------------------------------------------------------
 
@@ -40,3 +42,114 @@ class BulkForm(FlaskForm):
 
 
 # --- one submission --------------------------------------------------------------------
+
+
+def _int_or_none(value):
+    return int(value) if value not in ("", None) else None
+
+
+def _str_or_none(value):
+    return value or None
+
+
+def _options(pairs, empty=None) -> list[SelectChoice]:
+    """(value, label) pairs as select options, with an empty first option if `empty`."""
+    options = [SelectChoice("", empty)] if empty is not None else []
+    return options + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class _VersionedForm(FlaskForm):
+    """Every triage action carries the version of the submission the triager saw."""
+
+    version = HiddenField()
+
+    def posted_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ClassifyForm(_VersionedForm):
+    focus_area = ChoiceField(_l("Fokusområde"), coerce=_int_or_none)
+    sk_function = ChoiceField(
+        _l("Funktion"),
+        coerce=_str_or_none,
+        choices=_options(FUNCTION_LABELS.items(), _l("Inte bestämd")),
+        description=_l("Den del av Samhällskontraktet som arbetar vidare med inlämningen."),
+    )
+    initiative_type = ChoiceField(
+        _l("Typ av satsning"),
+        coerce=_str_or_none,
+        choices=_options(TYPE_LABELS.items(), _l("Inte bestämd")),
+    )
+    perspectives = MultiCheckboxField(_l("Perspektiv"), coerce=int)
+    goals = MultiCheckboxField(_l("Mål i Agenda 2030"), coerce=int)
+    handler = ChoiceField(
+        _l("Handläggare"),
+        coerce=_int_or_none,
+        description=_l("Den på processtödet som ansvarar för inlämningen."),
+    )
+
+    def __init__(self, *args, focus_areas=(), perspectives=(), goals=(), handlers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.focus_area.choices = _options(focus_areas, _l("Inte bestämt"))
+        self.perspectives.choices = _options(perspectives)
+        self.goals.choices = _options(goals)
+        self.handler.choices = _options(handlers, _l("Ingen"))
+
+
+class _RegNumberForm(_VersionedForm):
+    reg_number = StringField(
+        _l("Registreringsnummer"),
+        validators=[
+            InputRequired(_l("Skriv registreringsnumret, till exempel SK-2026-0012.")),
+            Length(max=20, message=_l("Ett registreringsnummer har högst 20 tecken.")),
+        ],
+        description=_l("Till exempel SK-2026-0012."),
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
+
+
+class DuplicateForm(_RegNumberForm):
+    """Mark as a duplicate of an earlier submission."""
+
+
+class RelatedForm(_RegNumberForm):
+    """Link to a related submission (symmetric)."""
+
+
+class InfoRequestForm(_VersionedForm):
+    question = TextAreaField(
+        _l("Fråga till inlämnaren"),
+        validators=[
+            InputRequired(_l("Skriv vad inlämnaren behöver komplettera med.")),
+            Length(max=2000, message=_l("Frågan får vara högst 2000 tecken.")),
+        ],
+        description=_l("Inlämnaren får frågan med e-post och ser den på sin sida."),
+        render_kw={"rows": 4},
+    )
+
+
+class DeclineForm(_VersionedForm):
+    reason = TextAreaField(
+        _l("Skäl"),
+        validators=[
+            InputRequired(_l("Skriv varför inlämningen inte går vidare.")),
+            Length(max=2000, message=_l("Skälet får vara högst 2000 tecken.")),
+        ],
+        description=_l("Inlämnaren får skälet med e-post och ser det på sin sida."),
+        render_kw={"rows": 4},
+    )
+
+
+class AcceptForm(_VersionedForm):
+    """Accept into the focus area's portfolio (the button; the version travels along)."""
+
+
+class ReopenForm(_VersionedForm):
+    """Back to the inbox (from declined or duplicate)."""
+
+
+class UnlinkForm(_VersionedForm):
+    """Remove a related link."""
