@@ -3,7 +3,18 @@
 from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.calls.models import Call  # noqa: F401, E402
-from portal.evaluation.models import Initiative  # noqa: F401, E402
+from portal.evaluation.models import (  # noqa: F401, E402
+    AgendaItem,
+    ConflictOfInterest,
+    Decision,
+    FundingRequest,
+    Initiative,  # noqa: F401, E402
+    InnovationBudget,
+    Insight,
+    PriorityMeeting,
+    Rating,
+    RatingRequest,
+)
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.reference.models import (  # noqa: F401
     Agenda2030Goal,

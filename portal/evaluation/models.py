@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.reference.models import FocusArea, Portfolio
+from portal.reference.models import Criterion, FocusArea, Portfolio
 from portal.types import UTCDateTime, utcnow
 
 
@@ -62,3 +62,225 @@ class Initiative(db.Model):
     @property
     def phase_label(self) -> str:
         return str(PHASE_LABELS[Phase(self.phase)])
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """What a Core Team decision says (board minutes, appendix 3: Labbets arbetsprocess)."""
+
+    GO_ON = "go_on"  # ja: nästa fas
+    STAY = "stay"  # nej: tillbaka till/kvar i samma fas
+    BACK = "back"  # tillbaka till en tidigare fas
+    STOP = "stop"  # avsluta
+    PILOT_FAILURE = "pilot_failure"  # Misslyckande: uppföljningssprint
+    PILOT_PARTIAL = "pilot_partial"  # Framgång med brister: ändra och testa igen
+    PILOT_SUCCESS = "pilot_success"  # Total framgång: redo för implementering
+
+
+OUTCOME_LABELS = {
+    Outcome.GO_ON: _l("Går vidare till nästa fas"),
+    Outcome.STAY: _l("Stannar i fasen"),
+    Outcome.BACK: _l("Tillbaka till en tidigare fas"),
+    Outcome.STOP: _l("Avslutas"),
+    Outcome.PILOT_FAILURE: _l("Misslyckande – uppföljningssprint"),
+    Outcome.PILOT_PARTIAL: _l("Framgång med brister – ändra och testa igen"),
+    Outcome.PILOT_SUCCESS: _l("Total framgång – redo för implementering"),
+}
+OUTCOME_VALUES = ", ".join(f"'{o.value}'" for o in Outcome)
+
+
+class Decision(db.Model):
+    """A recorded decision on an initiative: phase, date, meeting, outcome, rationale."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN ({OUTCOME_VALUES})", name="outcome_valid"),
+        CheckConstraint(f"from_phase IN ({PHASE_VALUES})", name="from_phase_valid"),
+        CheckConstraint(f"to_phase IN ({PHASE_VALUES})", name="to_phase_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("priority_meetings.id"), index=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    from_phase: Mapped[str] = mapped_column(String(20))
+    to_phase: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="decisions")
+    meeting = relationship("PriorityMeeting", back_populates="decisions")
+    recorded_by = relationship("User")
+
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS[Outcome(self.outcome)])
+
+
+Initiative.decisions = relationship(
+    Decision, back_populates="initiative", order_by=(Decision.decided_on, Decision.id)
+)
+
+
+# --- priority meetings ---------------------------------------------------------------------
+
+
+class PriorityMeeting(db.Model):
+    """A Core Team priority meeting (primöte) for a focus area's portfolio."""
+
+    __tablename__ = "priority_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    portfolio: Mapped[Portfolio] = relationship()
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+    decisions: Mapped[list[Decision]] = relationship(back_populates="meeting")
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "initiative_id", name="uq_agenda_items_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("priority_meetings.id", ondelete="CASCADE"))
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    meeting: Mapped[PriorityMeeting] = relationship(back_populates="items")
+    initiative: Mapped[Initiative] = relationship()
+
+
+# --- expert ratings ------------------------------------------------------------------------
+
+
+class RatingRequest(db.Model):
+    """Process support asks an expert to rate an initiative in Konceptfas."""
+
+    __tablename__ = "rating_requests"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "expert_id", name="uq_rating_requests_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship()
+    expert = relationship("User", foreign_keys=[expert_id])
+
+
+class Rating(db.Model):
+    """One expert's rating of one criterion (1–5) of one initiative, with an optional comment."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "expert_id", "criterion_id", name="uq_ratings_once"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    criterion: Mapped[Criterion] = relationship()
+    expert = relationship("User")
+
+
+class ConflictOfInterest(db.Model):
+    """An expert's declaration of jäv: on record, and it excludes them from rating."""
+
+    __tablename__ = "conflicts_of_interest"
+    __table_args__ = (UniqueConstraint("initiative_id", "expert_id", name="uq_conflicts_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    expert = relationship("User")
+
+
+# --- funding and insights -------------------------------------------------------------------
+
+
+class Mandate(StrEnum):
+    PROJECT_LEADER = "project_leader"  # up to 50 000 kr
+    PROCESS_LEADER = "process_leader"  # up to 200 000 kr
+    BOARD = "board"  # above 200 000 kr
+
+
+class FundingStatus(StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+
+
+class FundingRequest(db.Model):
+    """Pilot money asked from the innovation budget; who decides follows the amount."""
+
+    __tablename__ = "funding_requests"
+    __table_args__ = (
+        CheckConstraint("amount_kr > 0", name="amount_positive"),
+        CheckConstraint("status IN ('requested', 'granted', 'rejected')", name="status_valid"),
+        CheckConstraint(
+            "mandate IN ('project_leader', 'process_leader', 'board')", name="mandate_valid"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    amount_kr: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    mandate: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=FundingStatus.REQUESTED)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    initiative: Mapped[Initiative] = relationship()
+
+
+class InnovationBudget(db.Model):
+    """The innovation budget for pilots, per calendar year, set by an admin (kronor)."""
+
+    __tablename__ = "innovation_budgets"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    amount_kr: Mapped[int] = mapped_column(Integer)
+
+
+class Insight(db.Model):
+    """A lesson or "Halleluja moment" recorded on an initiative."""
+
+    __tablename__ = "insights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    noted_on: Mapped[date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author = relationship("User")

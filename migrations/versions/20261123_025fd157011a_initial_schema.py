@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: eb827b990d67
+Revision ID: 025fd157011a
 Revises: 
-Create Date: 2026-11-23 22:19:31.400866
+Create Date: 2026-11-23 22:41:20.191421
 
 """
 from alembic import op
@@ -12,13 +12,13 @@ import portal.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'eb827b990d67'
+revision = '025fd157011a'
 down_revision = None
 branch_labels = None
 depends_on = None
 
-SQLITE_SEARCH_DDL = ["CREATE VIRTUAL TABLE submissions_fts USING fts5(title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 0')", 'CREATE TRIGGER submissions_fts_ai AFTER INSERT ON submissions BEGIN INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END', "CREATE TRIGGER submissions_fts_ad AFTER DELETE ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); END", "CREATE TRIGGER submissions_fts_au AFTER UPDATE OF title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END"]
-POSTGRES_SEARCH_DDL = ["CREATE INDEX ix_search_submissions_canvas ON submissions USING gin (to_tsvector('swedish', coalesce(title, '') || ' ' || coalesce(timeline, '') || ' ' || coalesce(purpose, '') || ' ' || coalesce(effect_residents, '') || ' ' || coalesce(effect_society, '') || ' ' || coalesce(effect_sk, '') || ' ' || coalesce(visual_description, '') || ' ' || coalesce(responsible, '') || ' ' || coalesce(partners, '') || ' ' || coalesce(follow_up, '') || ' ' || coalesce(challenges, '') || ' ' || coalesce(key_activities, '')))"]
+SQLITE_SEARCH_DDL = ["CREATE VIRTUAL TABLE IF NOT EXISTS submissions_fts USING fts5(title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 0')", 'CREATE TRIGGER IF NOT EXISTS submissions_fts_ai AFTER INSERT ON submissions BEGIN INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END', "CREATE TRIGGER IF NOT EXISTS submissions_fts_ad AFTER DELETE ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); END", "CREATE TRIGGER IF NOT EXISTS submissions_fts_au AFTER UPDATE OF title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END"]
+POSTGRES_SEARCH_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_submissions_canvas ON submissions USING gin (to_tsvector('swedish', coalesce(title, '') || ' ' || coalesce(timeline, '') || ' ' || coalesce(purpose, '') || ' ' || coalesce(effect_residents, '') || ' ' || coalesce(effect_society, '') || ' ' || coalesce(effect_sk, '') || ' ' || coalesce(visual_description, '') || ' ' || coalesce(responsible, '') || ' ' || coalesce(partners, '') || ' ' || coalesce(follow_up, '') || ' ' || coalesce(challenges, '') || ' ' || coalesce(key_activities, '')))"]
 
 
 def upgrade():
@@ -38,6 +38,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_criteria')),
     sa.UniqueConstraint('key', name=op.f('uq_criteria_key')),
     sa.UniqueConstraint('name', name=op.f('uq_criteria_name'))
+    )
+    op.create_table('innovation_budgets',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('amount_kr', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_innovation_budgets'))
     )
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +187,21 @@ def upgrade():
     )
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calls_closes_at'), ['closes_at'], unique=False)
+
+    op.create_table('priority_meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('portfolio_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_priority_meetings_created_by_id_users')),
+    sa.ForeignKeyConstraint(['portfolio_id'], ['portfolios.id'], name=op.f('fk_priority_meetings_portfolio_id_portfolios')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_priority_meetings'))
+    )
+    with op.batch_alter_table('priority_meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_priority_meetings_held_on'), ['held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_priority_meetings_portfolio_id'), ['portfolio_id'], unique=False)
 
     op.create_table('site_texts',
     sa.Column('key', sa.String(length=40), nullable=False),
@@ -345,15 +365,139 @@ def upgrade():
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_submission_perspectives_submission_id_submissions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('submission_id', 'perspective_id', name=op.f('pk_submission_perspectives'))
     )
+    op.create_table('agenda_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_agenda_items_initiative_id_initiatives')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['priority_meetings.id'], name=op.f('fk_agenda_items_meeting_id_priority_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_items')),
+    sa.UniqueConstraint('meeting_id', 'initiative_id', name='uq_agenda_items_once')
+    )
+    with op.batch_alter_table('agenda_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_items_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('conflicts_of_interest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('declared_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['expert_id'], ['users.id'], name=op.f('fk_conflicts_of_interest_expert_id_users')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_conflicts_of_interest_initiative_id_initiatives')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conflicts_of_interest')),
+    sa.UniqueConstraint('initiative_id', 'expert_id', name='uq_conflicts_pair')
+    )
+    with op.batch_alter_table('conflicts_of_interest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conflicts_of_interest_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conflicts_of_interest_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=False),
+    sa.Column('from_phase', sa.String(length=20), nullable=False),
+    sa.Column('to_phase', sa.String(length=20), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('rationale', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("from_phase IN ('idea', 'concept', 'pilot', 'implementation', 'follow_up', 'closed')", name=op.f('ck_decisions_from_phase_valid')),
+    sa.CheckConstraint("outcome IN ('go_on', 'stay', 'back', 'stop', 'pilot_failure', 'pilot_partial', 'pilot_success')", name=op.f('ck_decisions_outcome_valid')),
+    sa.CheckConstraint("to_phase IN ('idea', 'concept', 'pilot', 'implementation', 'follow_up', 'closed')", name=op.f('ck_decisions_to_phase_valid')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_decisions_initiative_id_initiatives')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['priority_meetings.id'], name=op.f('fk_decisions_meeting_id_priority_meetings')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_decisions_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions'))
+    )
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decisions_initiative_id'), ['initiative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decisions_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('funding_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('amount_kr', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('mandate', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.CheckConstraint("mandate IN ('project_leader', 'process_leader', 'board')", name=op.f('ck_funding_requests_mandate_valid')),
+    sa.CheckConstraint("status IN ('requested', 'granted', 'rejected')", name=op.f('ck_funding_requests_status_valid')),
+    sa.CheckConstraint('amount_kr > 0', name=op.f('ck_funding_requests_amount_positive')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_funding_requests_decided_by_id_users')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_funding_requests_initiative_id_initiatives')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_funding_requests_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_funding_requests'))
+    )
+    with op.batch_alter_table('funding_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_funding_requests_decided_on'), ['decided_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_funding_requests_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('insights',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('noted_on', sa.Date(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_insights_author_id_users')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_insights_initiative_id_initiatives')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_insights'))
+    )
+    with op.batch_alter_table('insights', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_insights_initiative_id'), ['initiative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_insights_noted_on'), ['noted_on'], unique=False)
+
+    op.create_table('rating_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['expert_id'], ['users.id'], name=op.f('fk_rating_requests_expert_id_users')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_rating_requests_initiative_id_initiatives')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_rating_requests_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_requests')),
+    sa.UniqueConstraint('initiative_id', 'expert_id', name='uq_rating_requests_pair')
+    )
+    with op.batch_alter_table('rating_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_requests_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_requests_initiative_id'), ['initiative_id'], unique=False)
+
+    op.create_table('ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=False),
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('updated_at', portal.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_ratings_score_range')),
+    sa.ForeignKeyConstraint(['criterion_id'], ['criteria.id'], name=op.f('fk_ratings_criterion_id_criteria')),
+    sa.ForeignKeyConstraint(['expert_id'], ['users.id'], name=op.f('fk_ratings_expert_id_users')),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiatives.id'], name=op.f('fk_ratings_initiative_id_initiatives')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ratings')),
+    sa.UniqueConstraint('initiative_id', 'expert_id', 'criterion_id', name='uq_ratings_once')
+    )
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ratings_expert_id'), ['expert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ratings_initiative_id'), ['initiative_id'], unique=False)
+
     # ### end Alembic commands ###
 
-    # Full-text search over the canvas (frozen copy of portal/triage/search.py at this revision).
-    if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_SEARCH_DDL:
-            op.execute(statement)
-    else:
-        for statement in POSTGRES_SEARCH_DDL:
-            op.execute(statement)
+    # Full-text search over the canvas (frozen copy of portal/triage/search.py).
+    ddl = SQLITE_SEARCH_DDL if op.get_bind().dialect.name == "sqlite" else POSTGRES_SEARCH_DDL
+    for statement in ddl:
+        op.execute(statement)
 
 
 def downgrade():
@@ -362,6 +506,40 @@ def downgrade():
     else:
         op.execute("DROP INDEX IF EXISTS ix_search_submissions_canvas")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ratings_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_ratings_expert_id'))
+
+    op.drop_table('ratings')
+    with op.batch_alter_table('rating_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_requests_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_requests_expert_id'))
+
+    op.drop_table('rating_requests')
+    with op.batch_alter_table('insights', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_insights_noted_on'))
+        batch_op.drop_index(batch_op.f('ix_insights_initiative_id'))
+
+    op.drop_table('insights')
+    with op.batch_alter_table('funding_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_funding_requests_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_funding_requests_decided_on'))
+
+    op.drop_table('funding_requests')
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decisions_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_decisions_initiative_id'))
+
+    op.drop_table('decisions')
+    with op.batch_alter_table('conflicts_of_interest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_conflicts_of_interest_expert_id'))
+
+    op.drop_table('conflicts_of_interest')
+    with op.batch_alter_table('agenda_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_items_initiative_id'))
+
+    op.drop_table('agenda_items')
     op.drop_table('submission_perspectives')
     op.drop_table('submission_links')
     op.drop_table('submission_goals')
@@ -392,6 +570,11 @@ def downgrade():
 
     op.drop_table('user_roles')
     op.drop_table('site_texts')
+    with op.batch_alter_table('priority_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_priority_meetings_portfolio_id'))
+        batch_op.drop_index(batch_op.f('ix_priority_meetings_held_on'))
+
+    op.drop_table('priority_meetings')
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calls_closes_at'))
 
@@ -421,6 +604,7 @@ def downgrade():
         batch_op.drop_index('ix_outbox_messages_due')
 
     op.drop_table('outbox_messages')
+    op.drop_table('innovation_budgets')
     op.drop_table('criteria')
     op.drop_table('agenda2030_goals')
     # ### end Alembic commands ###
