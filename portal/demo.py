@@ -18,7 +18,7 @@ DEMO_USERS = [
         "processtod@example.org",
         "Petra Processledare",
         "Mälardalens universitet",
-        {Role.PROCESS_SUPPORT, Role.EMPLOYEE},
+        {Role.PROCESS_SUPPORT, Role.PROCESS_LEADER, Role.EMPLOYEE},
     ),
     ("expert@example.org", "Emil Expertsson", "Region Västmanland", {Role.EXPERT, Role.EMPLOYEE}),
     ("coreteam@example.org", "Cecilia Core", "Västerås stad", {Role.CORE_TEAM, Role.EMPLOYEE}),

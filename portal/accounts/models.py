@@ -19,6 +19,9 @@ class Role(StrEnum):
     CORE_TEAM = "core_team"
     BOARD = "board"
     ADMIN = "admin"
+    # Funding mandates (agreement appendix 1, §4): up to 50 000 kr and up to 200 000 kr.
+    PROJECT_LEADER = "project_leader"
+    PROCESS_LEADER = "process_leader"
 
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
@@ -110,6 +113,8 @@ def _role_labels():
         Role.CORE_TEAM: _l("Core Team"),
         Role.BOARD: _l("Styrelsen"),
         Role.ADMIN: _l("Administratör"),
+        Role.PROJECT_LEADER: _l("Projektledare (beslutar upp till 50 000 kr)"),
+        Role.PROCESS_LEADER: _l("Processledare (beslutar upp till 200 000 kr)"),
     }
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 025fd157011a
+Revision ID: 10daf4853284
 Revises: 
-Create Date: 2026-11-23 22:41:20.191421
+Create Date: 2026-11-23 22:42:22.855565
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.types
 
 
 # revision identifiers, used by Alembic.
-revision = '025fd157011a'
+revision = '10daf4853284'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -216,7 +216,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=30), nullable=False),
-    sa.CheckConstraint("role IN ('employee', 'process_support', 'expert', 'core_team', 'board', 'admin')", name=op.f('ck_user_roles_role_valid')),
+    sa.CheckConstraint("role IN ('employee', 'process_support', 'expert', 'core_team', 'board', 'admin', 'project_leader', 'process_leader')", name=op.f('ck_user_roles_role_valid')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_roles')),
     sa.UniqueConstraint('user_id', 'role', name='uq_user_roles_user_role')
