@@ -56,12 +56,14 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal.calls.views import bp as calls_bp
     from portal.submissions.views import bp as submissions_bp
     from portal.texts.views import bp as texts_bp
+    from portal.evaluation.views import bp as evaluation_bp
     from portal.triage.views import bp as triage_bp
 
     app.register_blueprint(calls_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(texts_bp)
     app.register_blueprint(triage_bp)
+    app.register_blueprint(evaluation_bp)
 
     from portal import errors, security, templating
     from portal.cli import register_cli
