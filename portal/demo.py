@@ -220,6 +220,22 @@ def seed_demo_content() -> dict[str, int]:
     return {"utlysningar": calls, "inlämningar": seed_demo_submissions()}
 
 
+def _demo_audit(submission, action: str, at, changes: dict) -> None:
+    """The timeline of a demo submission, as if it had been submitted through the form."""
+    from portal.audit import AuditEntry
+
+    db.session.add(
+        AuditEntry(
+            at=at,
+            actor_id=submission.submitter_id,
+            action=action,
+            object_type="submissions",
+            object_id=submission.id,
+            changes=changes,
+        )
+    )
+
+
 def seed_demo_submissions(count: int = 60) -> int:
     """About 60 submissions over the last 18 months, from every party and from residents.
 
@@ -278,11 +294,28 @@ def seed_demo_submissions(count: int = 60) -> int:
             submission.submitter, submission.party_id = author, author.party_id
             staff_calls = [c for c in eligible if not c.open_to_residents]
             submission.call = staff_calls[0] if staff_calls and rng.random() < 0.5 else None
+        if submission.call is not None and submission.call.focus_areas:
+            submission.focus_area = submission.call.focus_areas[0]  # what the call asked about
         year, seq, number = next_registration(moment)
         submission.reg_year, submission.reg_seq, submission.reg_number = year, seq, number
         submission.submitted_at = moment
-        submission.state = State.WITHDRAWN if rng.random() < 0.05 else State.RECEIVED
+        submission.state = State.RECEIVED
         db.session.add(submission)
+        db.session.flush()
+        _demo_audit(
+            submission,
+            "submitted",
+            moment,
+            {"state": ["draft", "received"], "reg_number": [None, number]},
+        )
+        if rng.random() < 0.05:
+            submission.state = State.WITHDRAWN
+            _demo_audit(
+                submission,
+                "withdrawn",
+                moment + timedelta(days=2),
+                {"state": ["received", "withdrawn"]},
+            )
     # A draft for each demo employee, to show "Mina inlämningar".
     for author in employees[:3]:
         db.session.add(
