@@ -217,7 +217,8 @@ def seed_demo_content() -> dict[str, int]:
     from portal.calls.demo import seed_demo_calls
 
     calls = seed_demo_calls()
-    return {"utlysningar": calls, "inlämningar": seed_demo_submissions()}
+    submissions = seed_demo_submissions()
+    return {"utlysningar": calls, "inlämningar": submissions, "triage": seed_demo_process()}
 
 
 def _demo_audit(submission, action: str, at, changes: dict) -> None:
@@ -330,3 +331,143 @@ def seed_demo_submissions(count: int = 60) -> int:
         )
     db.session.flush()
     return count
+
+
+def seed_demo_process() -> int:
+    """Triage and the innovation process on the demo inflow, through the real services:
+    initiatives in several phases with decisions, ratings, a coming priority meeting, and
+    declined, duplicate and awaiting-information submissions. Demo e-mail is not sent."""
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    from portal.audit import AuditEntry
+    from portal.evaluation.models import (
+        AgendaItem,
+        Initiative,
+        Outcome,
+        Phase,
+        PriorityMeeting,
+        Rating,
+        RatingRequest,
+    )
+    from portal.evaluation.phases import decide
+    from portal.mail.models import OutboxMessage, OutboxStatus
+    from portal.reference.models import Criterion, FocusArea
+    from portal.submissions.models import SkFunction, State, Submission
+    from portal.triage import services as triage
+    from portal.types import utcnow
+
+    if db.session.scalar(select(func.count(Initiative.id))):
+        return 0
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    ps, expert = users.get("processtod@example.org"), users.get("expert@example.org")
+    core = users.get("coreteam@example.org")
+    if ps is None:
+        return 0
+    first_audit = db.session.scalar(select(func.max(AuditEntry.id))) or 0
+    first_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+    rng = random.Random(5)
+    now = utcnow()
+    old = list(
+        db.session.scalars(
+            select(Submission)
+            .where(
+                Submission.state == State.RECEIVED,
+                Submission.submitted_at < now - timedelta(days=30),
+            )
+            .order_by(Submission.submitted_at)
+        )
+    )
+    areas = [a for a in db.session.scalars(select(FocusArea)) if a.valid_to is None]
+    done = 0
+    initiatives = []
+    for n, submission in enumerate(old):
+        if n % 5 == 4:
+            continue  # some stay in the inbox, untouched
+        if submission.focus_area is None:
+            triage.set_focus_area(submission, rng.choice(areas), actor=ps)
+        triage.set_handler(submission, ps, actor=ps)
+        if n % 7 == 1:
+            triage.decline(
+                submission,
+                "Det här ligger utanför Samhällskontraktets fokusområden. "
+                "Vi föreslår att du kontaktar din kommun direkt.",
+                actor=ps,
+            )
+        elif n % 9 == 2:
+            triage.request_info(
+                submission, "Kan du berätta mer om vilka som berörs och hur många de är?", actor=ps
+            )
+        elif n % 11 == 3 and initiatives:
+            triage.mark_duplicate(submission, initiatives[0].origin_submission.reg_number, actor=ps)
+        else:
+            submission.sk_function = SkFunction.LAB
+            initiatives.append(triage.accept(submission, actor=ps))
+        done += 1
+    db.session.flush()
+    # Move some initiatives on through decisions, as the Core Team would.
+    steps = [
+        (Outcome.GO_ON, Phase.CONCEPT),
+        (Outcome.GO_ON, Phase.PILOT),
+        (Outcome.PILOT_SUCCESS, Phase.IMPLEMENTATION),
+    ]
+    for n, initiative in enumerate(initiatives):
+        depth = 3 if n == 0 else 2 if n < 3 else 1 if n < 8 else 0
+        day = initiative.origin_submission.submitted_at.date()
+        for outcome, to_phase in steps[:depth]:
+            day += timedelta(days=30)
+            decide(
+                initiative,
+                outcome=outcome,
+                to_phase=to_phase,
+                decided_on=day,
+                actor=core,
+                rationale="Stor invånarnytta och flera parter vill delta.",
+            )
+    concept = [i for i in initiatives if i.phase == Phase.CONCEPT]
+    criteria = list(db.session.scalars(select(Criterion).order_by(Criterion.position)))
+    if expert is not None:
+        for initiative in concept:
+            db.session.add(
+                RatingRequest(initiative=initiative, expert_id=expert.id, requested_by_id=ps.id)
+            )
+        for initiative in concept[:2]:
+            for criterion in criteria:
+                db.session.add(
+                    Rating(
+                        initiative_id=initiative.id,
+                        expert_id=expert.id,
+                        criterion_id=criterion.id,
+                        score=rng.randint(2, 5),
+                        comment="",
+                    )
+                )
+    if concept:
+        meeting = PriorityMeeting(
+            held_on=(now + timedelta(days=14)).date(),
+            portfolio_id=concept[0].portfolio_id,
+            title="Primöte december",
+            created_by_id=ps.id,
+        )
+        meeting.items = [
+            AgendaItem(initiative=i, position=k)
+            for k, i in enumerate(c for c in concept if c.portfolio_id == concept[0].portfolio_id)
+        ]
+        db.session.add(meeting)
+    db.session.flush()
+    # The timeline as if it happened then, and no demo e-mail goes out.
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.id > first_audit)):
+        if entry.object_type == "submissions":
+            submitted = db.session.get(Submission, entry.object_id).submitted_at
+            entry_at = submitted + timedelta(days=3)
+        else:
+            entry_at = now - timedelta(days=1)
+        db.session.execute(update(AuditEntry).where(AuditEntry.id == entry.id).values(at=entry_at))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id > first_mail)
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error="demo: not sent")
+    )
+    return done

@@ -11,6 +11,7 @@ from datetime import date
 
 from portal import audit
 from portal.evaluation.models import Decision, Initiative, Outcome, Phase
+from portal.extensions import db
 
 # current phase → {outcome: allowed next phases}
 DECISIONS: dict[Phase, dict[Outcome, frozenset[Phase]]] = {
@@ -85,6 +86,7 @@ def decide(
         rationale=rationale.strip(),
         recorded_by_id=getattr(actor, "id", None),
     )
+    db.session.add(decision)
     initiative.phase = to_phase
     audit.record(
         "decision",

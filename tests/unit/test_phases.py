@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.evaluation.models import Initiative, Outcome, Phase
+from portal.evaluation.models import Decision, Initiative, Outcome, Phase
 from portal.evaluation.phases import DECISIONS, DecisionNotAllowed, allowed, decide
 from portal.reference.models import FocusArea
 
@@ -86,6 +86,10 @@ def test_decide_allows_exactly_the_table(db, phase, outcome, to_phase):
             outcome,
         )
         assert decision.rationale == "Motivering"
+        stored = db.session.scalars(
+            select(Decision).where(Decision.initiative_id == initiative.id)
+        ).one()
+        assert stored is decision and stored.id is not None
         entry = db.session.scalars(
             select(AuditEntry).where(AuditEntry.object_id == initiative.id)
         ).one()
