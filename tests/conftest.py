@@ -175,3 +175,26 @@ def smtp(app) -> Iterator[SmtpSink]:
 
 def pytest_report_header(config):
     return f"database: {os.environ.get('TEST_DATABASE_URL', 'sqlite (instance/test.sqlite3)')}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """How many OWASP ASVS 4.0.3 requirements the security tests that ran prove."""
+    proven: set[str] = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for requirement in getattr(report, "asvs", ()):
+                proven.add(requirement)
+    if proven:
+        ordered = sorted(proven, key=lambda r: [int(p) for p in r.split(".")])
+        terminalreporter.write_line(
+            f"OWASP ASVS 4.0.3 requirements proven by passing tests: {len(ordered)} "
+            f"({', '.join(ordered)})"
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.passed:
+        report.asvs = tuple(m.args[0] for m in item.iter_markers("asvs"))
