@@ -48,22 +48,18 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal import models  # noqa: F401  (every model registered with the metadata)
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
-    from portal.main.views import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(admin_bp)
     from portal.calls.views import bp as calls_bp
+    from portal.evaluation.views import bp as evaluation_bp
+    from portal.main.views import bp as main_bp
     from portal.submissions.views import bp as submissions_bp
     from portal.texts.views import bp as texts_bp
-    from portal.evaluation.views import bp as evaluation_bp
     from portal.triage.views import bp as triage_bp
 
-    app.register_blueprint(calls_bp)
-    app.register_blueprint(submissions_bp)
-    app.register_blueprint(texts_bp)
-    app.register_blueprint(triage_bp)
-    app.register_blueprint(evaluation_bp)
+    for blueprint in (
+        main_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp, triage_bp,
+        evaluation_bp,
+    ):  # fmt: skip
+        app.register_blueprint(blueprint)
 
     from portal import errors, security, templating
     from portal.cli import register_cli

@@ -1,7 +1,7 @@
 """Free-text search over the canvas, indexed per dialect.
 
 SQLite: an FTS5 table kept in step with `submissions` by triggers. PostgreSQL: a GIN index
-on the Swedish tsvector of the canvas text. Both match word prefixes ("rör" finds "rörelse").
+on the tsvector of the canvas (no stemming) text. Both match word prefixes ("rör" finds "rörelse").
 These objects live outside the ORM metadata; `is_search_object` keeps Alembic's comparison
 from reporting them, and migrations create them with the same SQL.
 """
@@ -17,9 +17,17 @@ from portal.submissions.models import CANVAS_COLUMNS, Submission
 
 FTS_TABLE = "submissions_fts"
 PG_INDEX = "ix_search_submissions_canvas"
+# 'simple': no stemming, so a prefix matches as on SQLite ("rörel" finds "rörelse").
 PG_DOCUMENT = (
-    "to_tsvector('swedish', "
+    "to_tsvector('simple', "
     + " || ' ' || ".join(f"coalesce({c}, '')" for c in CANVAS_COLUMNS)
+    + ")"
+)
+# The same expression with qualified columns, for queries that join other tables; PostgreSQL
+# matches it to the index on the unqualified expression.
+PG_QUERY_DOCUMENT = (
+    "to_tsvector('simple', "
+    + " || ' ' || ".join(f"coalesce(submissions.{c}, '')" for c in CANVAS_COLUMNS)
     + ")"
 )
 
@@ -91,4 +99,4 @@ def matches(query: str) -> ColumnElement[bool] | None:
         )
         return Submission.id.in_(ids)
     tsquery = " & ".join(f"{w}:*" for w in words)
-    return text(f"{PG_DOCUMENT} @@ to_tsquery('swedish', :tsq)").bindparams(tsq=tsquery)
+    return text(f"{PG_QUERY_DOCUMENT} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 10daf4853284
+Revision ID: f344ef6fb16f
 Revises: 
-Create Date: 2026-11-23 22:42:22.855565
+Create Date: 2026-11-23 22:52:38.991762
 
 """
 from alembic import op
@@ -12,13 +12,13 @@ import portal.types
 
 
 # revision identifiers, used by Alembic.
-revision = '10daf4853284'
+revision = 'f344ef6fb16f'
 down_revision = None
 branch_labels = None
 depends_on = None
 
 SQLITE_SEARCH_DDL = ["CREATE VIRTUAL TABLE IF NOT EXISTS submissions_fts USING fts5(title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 0')", 'CREATE TRIGGER IF NOT EXISTS submissions_fts_ai AFTER INSERT ON submissions BEGIN INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END', "CREATE TRIGGER IF NOT EXISTS submissions_fts_ad AFTER DELETE ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); END", "CREATE TRIGGER IF NOT EXISTS submissions_fts_au AFTER UPDATE OF title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES ('delete', old.id, old.title, old.timeline, old.purpose, old.effect_residents, old.effect_society, old.effect_sk, old.visual_description, old.responsible, old.partners, old.follow_up, old.challenges, old.key_activities); INSERT INTO submissions_fts(rowid, title, timeline, purpose, effect_residents, effect_society, effect_sk, visual_description, responsible, partners, follow_up, challenges, key_activities) VALUES (new.id, new.title, new.timeline, new.purpose, new.effect_residents, new.effect_society, new.effect_sk, new.visual_description, new.responsible, new.partners, new.follow_up, new.challenges, new.key_activities); END"]
-POSTGRES_SEARCH_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_submissions_canvas ON submissions USING gin (to_tsvector('swedish', coalesce(title, '') || ' ' || coalesce(timeline, '') || ' ' || coalesce(purpose, '') || ' ' || coalesce(effect_residents, '') || ' ' || coalesce(effect_society, '') || ' ' || coalesce(effect_sk, '') || ' ' || coalesce(visual_description, '') || ' ' || coalesce(responsible, '') || ' ' || coalesce(partners, '') || ' ' || coalesce(follow_up, '') || ' ' || coalesce(challenges, '') || ' ' || coalesce(key_activities, '')))"]
+POSTGRES_SEARCH_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_submissions_canvas ON submissions USING gin (to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(timeline, '') || ' ' || coalesce(purpose, '') || ' ' || coalesce(effect_residents, '') || ' ' || coalesce(effect_society, '') || ' ' || coalesce(effect_sk, '') || ' ' || coalesce(visual_description, '') || ' ' || coalesce(responsible, '') || ' ' || coalesce(partners, '') || ' ' || coalesce(follow_up, '') || ' ' || coalesce(challenges, '') || ' ' || coalesce(key_activities, '')))"]
 
 
 def upgrade():
@@ -295,11 +295,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_submissions_duplicate_of_id'), ['duplicate_of_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_focus_area_id'), ['focus_area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_handler_id'), ['handler_id'], unique=False)
+        batch_op.create_index('ix_submissions_inbox', ['state', 'party_id', 'focus_area_id', 'handler_id', 'call_id', 'kind', 'submitted_at'], unique=False)
         batch_op.create_index('ix_submissions_party_submitted', ['party_id', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_resident_email'), ['resident_email'], unique=False)
         batch_op.create_index('ix_submissions_state_submitted', ['state', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_submitter_id'), ['submitter_id'], unique=False)
+        batch_op.create_index('ix_submissions_title', ['title'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -553,11 +555,13 @@ def downgrade():
 
     op.drop_table('attachments')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index('ix_submissions_title')
         batch_op.drop_index(batch_op.f('ix_submissions_submitter_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_submitted_at'))
         batch_op.drop_index('ix_submissions_state_submitted')
         batch_op.drop_index(batch_op.f('ix_submissions_resident_email'))
         batch_op.drop_index('ix_submissions_party_submitted')
+        batch_op.drop_index('ix_submissions_inbox')
         batch_op.drop_index(batch_op.f('ix_submissions_handler_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_focus_area_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_duplicate_of_id'))
