@@ -256,3 +256,21 @@ def test_who_sees_the_list_and_the_page(client, login_as, role, status):
 def test_unknown_initiative_is_404(client, login_as):
     login_as(Role.PROCESS_SUPPORT)
     assert client.get("/initiativ/999999").status_code == 404
+
+
+def test_an_asked_expert_sees_the_submissions_but_not_who_sent_them(client, login_as):
+    from portal.evaluation.models import RatingRequest
+
+    triager = make_user(roles={Role.PROCESS_SUPPORT})
+    origin = employee_submission(title="Digital fritidsbank")
+    triage_services.set_focus_area(origin, area(CHILDREN), actor=triager)
+    initiative = triage_services.accept(origin, actor=triager)
+    _db.session.commit()
+    expert = make_user(roles={Role.EXPERT})
+    _db.session.add(RatingRequest(initiative_id=initiative.id, expert_id=expert.id))
+    _db.session.commit()
+    login_as(expert)
+    html = client.get(f"/initiativ/{initiative.id}").get_data(as_text=True)
+    assert origin.reg_number in html and "Västerås stad" in html
+    assert "Erik Anställd" not in html and f'href="/inkorg/{origin.id}"' not in html
+    assert "Till din bedömning" in html
