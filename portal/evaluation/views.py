@@ -3,34 +3,60 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
 
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.forms import STOCKHOLM
+from portal.errors import render_error
 from portal.evaluation import services
 from portal.evaluation.forms import (
+    FOLLOWS,
+    GRANT,
+    AgendaAddForm,
+    AgendaRemoveForm,
+    BudgetForm,
     ConflictForm,
+    DecisionForm,
+    DecisionWithDateForm,
+    FundingDecisionForm,
+    FundingForm,
     InitiativeFilterForm,
     InitiativeForm,
+    InsightFilterForm,
+    InsightForm,
+    MeetingForm,
     RatingRequestForm,
     RatingRequestRemoveForm,
     rating_form_class,
 )
 from portal.evaluation.models import (
+    OUTCOME_LABELS,
     PHASE_LABELS,
+    AgendaItem,
     ConflictOfInterest,
+    Decision,
+    FundingRequest,
+    FundingStatus,
     Initiative,
+    Insight,
+    Mandate,
+    Outcome,
     Phase,
+    PriorityMeeting,
     Rating,
     RatingRequest,
 )
+from portal.evaluation.phases import DECISIONS, DecisionNotAllowed
 from portal.evaluation.ratings import criteria, summarise
 from portal.extensions import db
 from portal.permissions import (
@@ -38,10 +64,11 @@ from portal.permissions import (
     can_view_initiative,
     can_view_initiatives,
     is_requested_expert,
+    is_safe_next,
     require,
     roles_required,
 )
-from portal.reference.models import FocusArea
+from portal.reference.models import FocusArea, Portfolio
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS, Submission
 from portal.triage import services as triage_services
 from portal.types import utcnow
@@ -510,3 +537,707 @@ def declare_conflict(initiative_id: int):
 
 
 # --- priority meetings, decisions, funding and insights ------------------------------------
+
+PROCESS_STAFF = (Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN)
+PLANNERS = (Role.PROCESS_SUPPORT, Role.ADMIN)
+DECIDERS = (Role.PROCESS_SUPPORT, Role.CORE_TEAM)  # process support records the Core Team's
+FUNDING_VIEWERS = (
+    Role.PROCESS_SUPPORT,
+    Role.PROJECT_LEADER,
+    Role.PROCESS_LEADER,
+    Role.BOARD,
+    Role.ADMIN,
+)
+FUNDING_REQUESTERS = (
+    Role.PROCESS_SUPPORT,
+    Role.CORE_TEAM,
+    Role.PROJECT_LEADER,
+    Role.PROCESS_LEADER,
+)
+MANDATE_HOLDERS = (Role.PROJECT_LEADER, Role.PROCESS_LEADER, Role.BOARD)
+INSIGHT_WRITERS = (Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.EXPERT, Role.ADMIN)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.app_template_filter("kr")
+def format_kr(amount: int | None) -> str:
+    """Money the Swedish way: 50 000 kr (no-break spaces)."""
+    if amount is None:
+        return "–"
+    sign = "−" if amount < 0 else ""
+    return f"{sign}{services.format_kr_plain(abs(amount))}\u00a0kr"
+
+
+def _back(raw: str | None, default: str) -> str:
+    return raw if is_safe_next(raw) else default
+
+
+def _initiative_or_404(initiative_id: int) -> Initiative:
+    initiative = db.session.get(Initiative, initiative_id)
+    if initiative is None:
+        abort(404)
+    return initiative
+
+
+# --- decision forms --------------------------------------------------------------------------
+
+
+def _decision_options(phase: str) -> tuple[list, list]:
+    """The outcomes DECISIONS allows from `phase`, and the phases to choose between when an
+    outcome allows more than one."""
+    options = DECISIONS[Phase(phase)]
+    outcomes = [(o.value, OUTCOME_LABELS[o]) for o in Outcome if o in options]
+    several = {p for targets in options.values() if len(targets) > 1 for p in targets}
+    return outcomes, [(p.value, PHASE_LABELS[p]) for p in Phase if p in several]
+
+
+def _decision_form(initiative: Initiative, form_class=DecisionForm, **kwargs):
+    outcomes, phases_ = _decision_options(initiative.phase)
+    return form_class(outcomes=outcomes, phases=phases_, **kwargs)
+
+
+def _posted_decision_form(form_class, **kwargs):
+    """Every outcome and phase accepted by the form: decide() judges it, with a clear text."""
+    return form_class(
+        outcomes=list(OUTCOME_LABELS.items()), phases=list(PHASE_LABELS.items()), **kwargs
+    )
+
+
+def _not_allowed_text(initiative: Initiative, outcome: str, to_phase: str | None) -> str:
+    outcome_label = OUTCOME_LABELS[Outcome(outcome)]
+    if to_phase and Outcome(outcome) in DECISIONS[Phase(initiative.phase)]:
+        return _(
+            "Beslutet ”%(outcome)s” kan inte leda till %(to)s för ett initiativ i %(phase)s. "
+            "Välj en fas som beslutet tillåter.",
+            outcome=outcome_label,
+            to=PHASE_LABELS[Phase(to_phase)],
+            phase=initiative.phase_label,
+        )
+    return _(
+        "Beslutet ”%(outcome)s” går inte att fatta för ett initiativ i %(phase)s. "
+        "Sidan visar de beslut som går att fatta nu.",
+        outcome=outcome_label,
+        phase=initiative.phase_label,
+    )
+
+
+def _apply_decision(initiative: Initiative, form, *, decided_on: date, meeting=None):
+    """decide() through the service; a refusal becomes a form error (the caller answers 422)."""
+    outcome, chosen = form.outcome.data, form.to_phase.data or None
+    to_phase = chosen
+    if to_phase is None:
+        targets = DECISIONS[Phase(initiative.phase)].get(Outcome(outcome), frozenset())
+        if len(targets) > 1:
+            form.to_phase.errors.append(_("Välj vilken fas initiativet ska gå till."))
+            return None
+        to_phase = next(iter(targets)) if targets else initiative.phase
+    try:
+        return services.record_decision(
+            initiative,
+            outcome=outcome,
+            to_phase=to_phase,
+            rationale=form.rationale.data,
+            decided_on=decided_on,
+            actor=_actor(),
+            meeting=meeting,
+        )
+    except DecisionNotAllowed:
+        db.session.rollback()
+        form.form_errors.append(_not_allowed_text(initiative, outcome, chosen))
+    except services.EvaluationRefused as refused:
+        db.session.rollback()
+        form.form_errors.append(str(refused.message))
+    return None
+
+
+# --- the process section of the initiative page ------------------------------------------------
+
+
+@dataclass
+class FundingRow:
+    request: FundingRequest
+    overshoot: int  # kronor over this year's budget if granted now (0: within, or no budget)
+    may_decide: bool
+    form: FundingDecisionForm | None = None
+
+
+@dataclass
+class ProcessPanel:
+    initiative: Initiative
+    decisions: list
+    funding: list[FundingRow]
+    budget: services.BudgetYear
+    insights: list
+    decision_form: DecisionWithDateForm | None
+    funding_form: FundingForm | None
+    insight_form: InsightForm | None
+    next: str
+    mandate_labels: dict = field(default_factory=lambda: services.MANDATE_LABELS)
+    status_labels: dict = field(default_factory=lambda: services.FUNDING_STATUS_LABELS)
+
+
+def _may_record_insight(user, initiative: Initiative) -> bool:
+    if user.has_role(Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN):
+        return True
+    return user.has_role(Role.EXPERT) and services.find_request(initiative, user) is not None
+
+
+@bp.app_template_global()
+def process_panel(initiative: Initiative, posted: dict | None = None) -> ProcessPanel:
+    """What templates/evaluation/_initiative_process.html shows: decisions, funding, insights.
+
+    `posted` holds a form sent with errors ({"decision"|"funding"|"insight": form}).
+    """
+    posted = posted or {}
+    user = current_user
+    today = _today()
+    here = posted.get("next", request.path)
+    budget = services.budget_year(today.year)
+    requests = db.session.scalars(
+        select(FundingRequest)
+        .where(FundingRequest.initiative_id == initiative.id)
+        .order_by(FundingRequest.requested_at.desc(), FundingRequest.id.desc())
+    ).all()
+    rows = []
+    for r in requests:
+        open_ = r.status == FundingStatus.REQUESTED
+        may = open_ and services.can_decide_funding(user, r)
+        rows.append(
+            FundingRow(
+                r,
+                budget.overshoot_if_granted(r.amount_kr) if open_ else 0,
+                may,
+                FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}", data={"next": here})
+                if may
+                else None,
+            )
+        )
+    insights = db.session.scalars(
+        select(Insight)
+        .where(Insight.initiative_id == initiative.id)
+        .options(selectinload(Insight.author))
+        .order_by(Insight.noted_on.desc(), Insight.id.desc())
+    ).all()
+    decision_form = funding_form = insight_form = None
+    if user.has_role(*DECIDERS) and DECISIONS[Phase(initiative.phase)]:
+        decision_form = posted.get("decision") or _decision_form(
+            initiative,
+            DecisionWithDateForm,
+            formdata=None,
+            data={"decided_on": today, "next": here, "to_phase": FOLLOWS},
+        )
+    if user.has_role(*FUNDING_REQUESTERS) and initiative.phase != Phase.CLOSED:
+        funding_form = posted.get("funding") or FundingForm(formdata=None, data={"next": here})
+    if _may_record_insight(user, initiative):
+        insight_form = posted.get("insight") or InsightForm(
+            formdata=None, data={"noted_on": today, "next": here}
+        )
+    return ProcessPanel(
+        initiative=initiative,
+        decisions=list(initiative.decisions),
+        funding=rows,
+        budget=budget,
+        insights=list(insights),
+        decision_form=decision_form,
+        funding_form=funding_form,
+        insight_form=insight_form,
+        next=here,
+    )
+
+
+def _process_form_page(initiative: Initiative, name: str, form):
+    """The process section again, with the form that had errors: 422."""
+    posted = {name: form, "next": _back(form.next.data, f"/initiativ/{initiative.id}")}
+    return (
+        render_template(
+            "evaluation/process_form.html", initiative=initiative, posted=posted, form=form
+        ),
+        422,
+    )
+
+
+@bp.post("/initiativ/<int:initiative_id>/beslut")
+@roles_required(*DECIDERS)
+def record_decision(initiative_id: int):
+    initiative = _initiative_or_404(initiative_id)
+    form = _posted_decision_form(DecisionWithDateForm)
+    if not form.validate():
+        return _process_form_page(initiative, "decision", form)
+    decision = _apply_decision(initiative, form, decided_on=form.decided_on.data)
+    if decision is None:
+        initiative = _initiative_or_404(initiative_id)
+        form.outcome.choices = [
+            SelectChoice(v, label) for v, label in _decision_options(initiative.phase)[0]
+        ]
+        return _process_form_page(initiative, "decision", form)
+    db.session.commit()
+    flash(
+        _(
+            "Beslutet är registrerat: %(outcome)s. Initiativet är nu i %(phase)s.",
+            outcome=decision.outcome_label,
+            phase=initiative.phase_label,
+        ),
+        "success",
+    )
+    return redirect(_back(form.next.data, f"/initiativ/{initiative.id}") + "#beslut")
+
+
+@bp.post("/initiativ/<int:initiative_id>/finansiering")
+@roles_required(*FUNDING_REQUESTERS)
+def request_funding(initiative_id: int):
+    initiative = _initiative_or_404(initiative_id)
+    form = FundingForm()
+    if not form.validate():
+        return _process_form_page(initiative, "funding", form)
+    try:
+        funding = services.request_funding(
+            initiative,
+            amount_kr=form.amount.data,
+            purpose=form.purpose.data,
+            period_start=form.period_start.data,
+            period_end=form.period_end.data,
+            actor=_actor(),
+        )
+    except services.EvaluationRefused as refused:
+        db.session.rollback()
+        form.form_errors.append(str(refused.message))
+        return _process_form_page(_initiative_or_404(initiative_id), "funding", form)
+    db.session.commit()
+    flash(
+        _(
+            "Ansökan om %(amount)s är registrerad. Beslutet fattas av: %(who)s.",
+            amount=format_kr(funding.amount_kr),
+            who=services.MANDATE_LABELS[Mandate(funding.mandate)],
+        ),
+        "success",
+    )
+    return redirect(_back(form.next.data, f"/initiativ/{initiative.id}") + "#finansiering")
+
+
+@bp.post("/initiativ/<int:initiative_id>/insikter")
+@roles_required(*INSIGHT_WRITERS)
+def record_insight(initiative_id: int):
+    initiative = _initiative_or_404(initiative_id)
+    require(_may_record_insight(current_user, initiative))
+    form = InsightForm()
+    if not form.validate():
+        return _process_form_page(initiative, "insight", form)
+    services.record_insight(
+        initiative, noted_on=form.noted_on.data, text=form.text.data, actor=_actor()
+    )
+    db.session.commit()
+    flash(_("Insikten är sparad."), "success")
+    return redirect(_back(form.next.data, f"/initiativ/{initiative.id}") + "#insikter")
+
+
+# --- priority meetings ---------------------------------------------------------------------------
+
+
+def _meeting_or_404(meeting_id: int) -> PriorityMeeting:
+    meeting = db.session.get(PriorityMeeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _focus_area_choices(today: date) -> list[tuple[int, str]]:
+    areas = db.session.scalars(select(FocusArea).order_by(FocusArea.name))
+    return [(a.id, a.name) for a in areas if a.in_force_on(today)]
+
+
+@bp.get("/primoten")
+@roles_required(*PROCESS_STAFF)
+def meetings():
+    today = _today()
+    rows = db.session.scalars(
+        select(PriorityMeeting)
+        .options(selectinload(PriorityMeeting.portfolio).selectinload(Portfolio.focus_areas))
+        .order_by(PriorityMeeting.held_on, PriorityMeeting.id)
+    ).all()
+    items = dict(
+        db.session.execute(
+            select(AgendaItem.meeting_id, func.count(AgendaItem.id)).group_by(AgendaItem.meeting_id)
+        ).all()
+    )
+    decided = dict(
+        db.session.execute(
+            select(Decision.meeting_id, func.count(Decision.id))
+            .where(Decision.meeting_id.is_not(None))
+            .group_by(Decision.meeting_id)
+        ).all()
+    )
+    return render_template(
+        "evaluation/meetings.html",
+        upcoming=[m for m in rows if m.held_on >= today],
+        past=[m for m in reversed(rows) if m.held_on < today],
+        items=items,
+        decided=decided,
+        may_plan=current_user.has_role(*PLANNERS),
+    )
+
+
+@bp.route("/primoten/nytt", methods=["GET", "POST"])
+@roles_required(*PLANNERS)
+def new_meeting():
+    today = _today()
+    form = MeetingForm(focus_areas=_focus_area_choices(today))
+    if request.method == "GET":
+        return render_template("evaluation/meeting_new.html", form=form)
+    if not form.validate():
+        return render_template("evaluation/meeting_new.html", form=form), 422
+    area = db.session.get(FocusArea, form.focus_area.data)
+    meeting = services.plan_meeting(
+        held_on=form.held_on.data, portfolio=area.portfolio, title=form.title.data, actor=_actor()
+    )
+    db.session.commit()
+    flash(_("Primötet är planerat. Lägg nu till initiativ på dagordningen."), "success")
+    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id))
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    initiative: Initiative
+    canvas: list[tuple[str, str]]  # (label, text) from the canvas, or the summary
+    summary: object  # ratings.RatingSummary
+    decision: Decision | None
+    form: DecisionForm | None
+
+
+def _canvas_summary(initiative: Initiative) -> list[tuple[str, str]]:
+    submission = initiative.origin_submission
+    if submission is not None:
+        parts = [
+            (_("Syfte"), submission.purpose),
+            (_("Effekt för invånarna"), submission.effect_residents),
+            (_("Effekt för samhället"), submission.effect_society),
+            (_("Effekt för Samhällskontraktet"), submission.effect_sk),
+        ]
+        parts = [(label, text) for label, text in parts if (text or "").strip()]
+        if parts:
+            return parts
+    return [(_("Sammanfattning"), initiative.summary)] if initiative.summary else []
+
+
+def _meeting_page(meeting: PriorityMeeting, *, posted=None, add_form=None, status: int = 200):
+    """The agenda: a constant number of queries whatever the number of items."""
+    items = db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .options(
+            joinedload(AgendaItem.initiative).joinedload(Initiative.origin_submission),
+        )
+        .order_by(AgendaItem.position, AgendaItem.id)
+    ).all()
+    decisions = {
+        d.initiative_id: d
+        for d in db.session.scalars(
+            select(Decision)
+            .where(Decision.meeting_id == meeting.id)
+            .options(selectinload(Decision.recorded_by))
+        )
+    }
+    summaries = summarise([i.initiative_id for i in items])
+    may_decide = current_user.has_role(*DECIDERS)
+    rows = []
+    for item in items:
+        initiative, decision, form = item.initiative, decisions.get(item.initiative_id), None
+        if decision is None and may_decide and DECISIONS[Phase(initiative.phase)]:
+            if posted is not None and posted[0] == item.id:
+                form = posted[1]
+            else:
+                form = _decision_form(initiative, prefix=f"punkt{item.id}", formdata=None)
+        rows.append(
+            AgendaRow(
+                item,
+                initiative,
+                _canvas_summary(initiative),
+                summaries[item.initiative_id],
+                decision,
+                form,
+            )
+        )
+    may_plan = current_user.has_role(*PLANNERS)
+    if may_plan and add_form is None:
+        add_form = AgendaAddForm(formdata=None, initiatives=_agenda_candidates(meeting))
+    return render_template(
+        "evaluation/meeting.html",
+        meeting=meeting,
+        rows=rows,
+        add_form=add_form if may_plan else None,
+        remove_form=AgendaRemoveForm(formdata=None) if may_plan else None,
+        phase_labels={p.value: label for p, label in PHASE_LABELS.items()},
+    ), status
+
+
+def _agenda_candidates(meeting: PriorityMeeting) -> list[tuple[int, str]]:
+    on_agenda = select(AgendaItem.initiative_id).where(AgendaItem.meeting_id == meeting.id)
+    found = db.session.execute(
+        select(Initiative.id, Initiative.title, Initiative.phase)
+        .where(
+            Initiative.portfolio_id == meeting.portfolio_id,
+            Initiative.phase != Phase.CLOSED.value,
+            Initiative.id.not_in(on_agenda),
+        )
+        .order_by(Initiative.title, Initiative.id)
+    ).all()
+    return [(i, f"{title} ({PHASE_LABELS[Phase(phase)]})") for i, title, phase in found]
+
+
+@bp.get("/primoten/<int:meeting_id>")
+@roles_required(*PROCESS_STAFF)
+def meeting(meeting_id: int):
+    return _meeting_page(_meeting_or_404(meeting_id))
+
+
+@bp.post("/primoten/<int:meeting_id>/dagordning")
+@roles_required(*PLANNERS)
+def add_agenda_item(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    form = AgendaAddForm(initiatives=_agenda_candidates(meeting))
+    if not form.validate():
+        return _meeting_page(meeting, add_form=form, status=422)
+    initiative = _initiative_or_404(form.initiative.data)
+    try:
+        services.add_to_agenda(meeting, initiative, actor=_actor())
+    except services.EvaluationRefused as refused:
+        db.session.rollback()
+        form.initiative.errors.append(str(refused.message))
+        return _meeting_page(_meeting_or_404(meeting_id), add_form=form, status=422)
+    db.session.commit()
+    flash(_("”%(title)s” är tillagt på dagordningen.", title=initiative.title), "success")
+    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + "#dagordning")
+
+
+def _item_or_404(meeting: PriorityMeeting, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+@bp.post("/primoten/<int:meeting_id>/dagordning/<int:item_id>/ta-bort")
+@roles_required(*PLANNERS)
+def remove_agenda_item(meeting_id: int, item_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    form = AgendaRemoveForm()
+    if not form.validate():
+        flash(_("Formuläret hade gått ut. Försök igen."), "error")
+        return redirect(url_for("evaluation.meeting", meeting_id=meeting.id))
+    title = item.initiative.title
+    try:
+        services.remove_from_agenda(item, actor=_actor())
+    except services.EvaluationRefused as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return redirect(url_for("evaluation.meeting", meeting_id=meeting_id))
+    db.session.commit()
+    flash(_("”%(title)s” är borttaget från dagordningen.", title=title), "success")
+    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + "#dagordning")
+
+
+@bp.post("/primoten/<int:meeting_id>/dagordning/<int:item_id>/beslut")
+@roles_required(*DECIDERS)
+def decide_agenda_item(meeting_id: int, item_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    item = _item_or_404(meeting, item_id)
+    initiative = item.initiative
+    form = _posted_decision_form(DecisionForm, prefix=f"punkt{item.id}")
+    if not form.validate():
+        form.outcome.choices = _fresh_outcome_choices(initiative)
+        return _meeting_page(meeting, posted=(item.id, form), status=422)
+    decision = _apply_decision(initiative, form, decided_on=meeting.held_on, meeting=meeting)
+    if decision is None:
+        meeting = _meeting_or_404(meeting_id)
+        form.outcome.choices = _fresh_outcome_choices(_initiative_or_404(initiative.id))
+        return _meeting_page(meeting, posted=(item.id, form), status=422)
+    db.session.commit()
+    flash(
+        _(
+            "Beslutet om ”%(title)s” är registrerat: %(outcome)s.",
+            title=initiative.title,
+            outcome=decision.outcome_label,
+        ),
+        "success",
+    )
+    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + f"#punkt-{item.id}")
+
+
+def _fresh_outcome_choices(initiative: Initiative) -> list[SelectChoice]:
+    return [SelectChoice(v, label) for v, label in _decision_options(initiative.phase)[0]]
+
+
+@bp.get("/primoten/<int:meeting_id>/protokoll")
+@roles_required(*PROCESS_STAFF)
+def minutes(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    positions = {i.initiative_id: i.position for i in meeting.items}
+    decisions = db.session.scalars(
+        select(Decision)
+        .where(Decision.meeting_id == meeting.id)
+        .options(joinedload(Decision.initiative), selectinload(Decision.recorded_by))
+        .order_by(Decision.id)
+    ).all()
+    decisions = sorted(decisions, key=lambda d: (positions.get(d.initiative_id, 10**6), d.id))
+    undecided = [
+        i.initiative
+        for i in meeting.items
+        if i.initiative_id not in {d.initiative_id for d in decisions}
+    ]
+    return render_template(
+        "evaluation/minutes.html",
+        meeting=meeting,
+        decisions=decisions,
+        undecided=undecided,
+        phase_labels={p.value: label for p, label in PHASE_LABELS.items()},
+    )
+
+
+# --- funding ---------------------------------------------------------------------------------------
+
+
+def _funding_page(*, posted: tuple[int, FundingDecisionForm] | None = None, status: int = 200):
+    today = _today()
+    budget = services.budget_year(today.year)
+    open_requests = db.session.scalars(
+        select(FundingRequest)
+        .where(FundingRequest.status == FundingStatus.REQUESTED)
+        .options(joinedload(FundingRequest.initiative))
+        .order_by(FundingRequest.requested_at, FundingRequest.id)
+    ).all()
+    mine, others = [], []
+    for r in open_requests:
+        may = services.can_decide_funding(current_user, r)
+        form = None
+        if may:
+            form = (
+                posted[1]
+                if posted and posted[0] == r.id
+                else FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}")
+            )
+        row = FundingRow(r, budget.overshoot_if_granted(r.amount_kr), may, form)
+        (mine if may else others).append(row)
+    decided = db.session.scalars(
+        select(FundingRequest)
+        .where(
+            FundingRequest.status != FundingStatus.REQUESTED,
+            extract("year", FundingRequest.decided_on) == today.year,
+        )
+        .options(joinedload(FundingRequest.initiative))
+        .order_by(FundingRequest.decided_on.desc(), FundingRequest.id.desc())
+    ).all()
+    return render_template(
+        "evaluation/funding.html",
+        budget=budget,
+        mine=mine,
+        others=others,
+        decided=decided,
+        mandate=services.highest_mandate(current_user),
+        mandate_labels=services.MANDATE_LABELS,
+        status_labels=services.FUNDING_STATUS_LABELS,
+    ), status
+
+
+@bp.get("/finansiering")
+@roles_required(*FUNDING_VIEWERS)
+def funding():
+    return _funding_page()
+
+
+@bp.post("/finansiering/<int:request_id>/beslut")
+@roles_required(*MANDATE_HOLDERS)
+def decide_funding(request_id: int):
+    funding_request = db.session.get(FundingRequest, request_id)
+    if funding_request is None:
+        abort(404)
+    if not services.can_decide_funding(current_user, funding_request):
+        return render_error(403, text=services.mandate_refusal(funding_request))
+    form = FundingDecisionForm(prefix=f"anslag{funding_request.id}")
+    if funding_request.status != FundingStatus.REQUESTED:
+        flash(_("Ansökan är redan beslutad."), "info")
+        return redirect(url_for("evaluation.funding"))
+    if not form.validate():
+        return _funding_page(posted=(funding_request.id, form), status=422)
+    today = _today()
+    overshoot = services.budget_year(today.year).overshoot_if_granted(funding_request.amount_kr)
+    grant = form.verdict.data == GRANT
+    services.decide_funding(
+        funding_request, grant=grant, note=form.note.data, decided_on=today, actor=_actor()
+    )
+    db.session.commit()
+    if grant:
+        flash(_("%(amount)s är beviljat.", amount=format_kr(funding_request.amount_kr)), "success")
+        if overshoot:
+            flash(
+                _(
+                    "Årets budget är nu överskriden med %(amount)s.",
+                    amount=format_kr(overshoot),
+                ),
+                "warning",
+            )
+    else:
+        flash(_("Ansökan är avslagen."), "success")
+    return redirect(_back(form.next.data, url_for("evaluation.funding")))
+
+
+@bp.route("/admin/budget", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def budget():
+    form = BudgetForm(data={"year": _today().year} if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            services.set_budget(form.year.data, form.amount.data, actor=_actor())
+            db.session.commit()
+            flash(
+                _(
+                    "Innovationsbudgeten för %(year)s är %(amount)s.",
+                    year=form.year.data,
+                    amount=format_kr(form.amount.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("evaluation.budget"))
+        status = 422
+    return render_template(
+        "evaluation/budget.html", form=form, years=services.budget_years()
+    ), status
+
+
+# --- insights ---------------------------------------------------------------------------------------
+
+INSIGHT_LIMIT = 500
+
+
+@bp.get("/insikter")
+@roles_required(*INSIGHT_WRITERS)
+def insights():
+    portfolios = db.session.scalars(
+        select(Portfolio).options(selectinload(Portfolio.focus_areas))
+    ).all()
+    choices = sorted(((p.id, p.current.name) for p in portfolios), key=lambda c: c[1])
+    form = InsightFilterForm(request.args, portfolios=choices)
+    chosen = form.portfolio.data if form.validate() else None
+    query = (
+        select(Insight, Initiative)
+        .join(Initiative, Initiative.id == Insight.initiative_id)
+        .options(selectinload(Insight.author))
+        .order_by(Insight.noted_on.desc(), Insight.id.desc())
+        .limit(INSIGHT_LIMIT + 1)
+    )
+    if chosen is not None:
+        query = query.where(Initiative.portfolio_id == chosen)
+    rows = db.session.execute(query).all()
+    names = dict(choices)
+    return render_template(
+        "evaluation/insights.html",
+        form=form,
+        rows=rows[:INSIGHT_LIMIT],
+        more=len(rows) > INSIGHT_LIMIT,
+        portfolio_names=names,
+        chosen=chosen,
+    )
