@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BinaryExpression, ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from portal.accounts.models import Role, User, UserRole
@@ -32,6 +32,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PER_PAGE = 25
 MAX_QUERY_LENGTH = 200
 MANY = 2000  # more matches than this: walk the sort order rather than sort the matches
+TEXT_CAP = 1000  # free text: the newest this many matches are searched further
 
 # Quick filters beside the single states. "Öppna" is what still needs process support.
 OPEN = "open"
@@ -169,6 +170,8 @@ class InboxFilters:
     sort: str = DEFAULT_SORT
     order: str = "desc"
     messages: list[str] = field(default_factory=list)  # what was ignored, in plain words
+    # Free text, resolved by `inbox_page` to the ids of the newest matching submissions.
+    text_ids: list[int] | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], options: InboxOptions) -> InboxFilters:
@@ -333,13 +336,11 @@ class InboxFilters:
                 year, seq = number.groups()
                 clauses.append(Submission.reg_number == f"SK-{year}-{int(seq):04d}")
             else:
-                text_clause = search.matches(self.q)
-                if many and isinstance(text_clause, BinaryExpression):
-                    # SQLite: "+id" keeps the planner from fetching and sorting every hit of
-                    # the full-text index; it walks the sort order and probes the hits instead.
-                    text_clause = BinaryExpression(
-                        literal_column("+submissions.id"), text_clause.right, text_clause.operator
-                    )
+                text_clause = (
+                    Submission.id.in_(self.text_ids)
+                    if self.text_ids is not None
+                    else search.matches(self.q)
+                )
                 if text_clause is not None:
                     clauses.append(text_clause)
         return clauses
@@ -369,6 +370,7 @@ class InboxPage:
     counts: dict[str, int]  # per state filter (OPEN, ALL and each state), ignoring the state
     page: int
     per_page: int
+    capped: bool = False  # free text matched more than TEXT_CAP submissions
 
     @property
     def pages(self) -> int:
@@ -429,6 +431,7 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
 
     Two statements: the counts (which give the total too) and the rows.
     """
+    capped = _resolve_free_text(filters)
     counts = state_counts(filters)
     total = counts[filters.state]
     pages = max(1, math.ceil(total / per_page))
@@ -459,7 +462,20 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
             .order_by(*filters.order_by())
         )
     )
-    return InboxPage(rows, total, counts, page, per_page)
+    return InboxPage(rows, total, counts, page, per_page, capped)
+
+
+def _resolve_free_text(filters: InboxFilters) -> bool:
+    """Turn free text into the ids of the newest TEXT_CAP matching submissions.
+
+    The full-text index answers this alone, in rowid order, so the counts and the page then
+    touch at most TEXT_CAP rows however common the words are. True when more matched.
+    """
+    if not filters.q or REG_NUMBER.match(filters.q) or not search.terms(filters.q):
+        return False
+    hits = search.hit_ids(filters.q, limit=TEXT_CAP + 1)
+    filters.text_ids = hits[:TEXT_CAP]
+    return len(hits) > TEXT_CAP
 
 
 def parse_page(raw: str | None) -> int:

@@ -100,3 +100,21 @@ def matches(query: str) -> ColumnElement[bool] | None:
         return Submission.id.in_(ids)
     tsquery = " & ".join(f"{w}:*" for w in words)
     return text(f"{PG_QUERY_DOCUMENT} @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)
+
+
+def hit_ids(query: str, *, limit: int) -> list[int]:
+    """Ids of the newest `limit` submissions (highest ids) whose canvas has every word."""
+    words = terms(query)
+    if not words:
+        return []
+    if db.session.get_bind().dialect.name == "sqlite":
+        statement = text(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts "
+            "ORDER BY rowid DESC LIMIT :n"
+        ).bindparams(fts=" ".join(f'"{w}"*' for w in words), n=limit)
+    else:
+        statement = text(
+            f"SELECT id FROM submissions WHERE {PG_DOCUMENT} @@ to_tsquery('simple', :tsq) "
+            "ORDER BY id DESC LIMIT :n"
+        ).bindparams(tsq=" & ".join(f"{w}:*" for w in words), n=limit)
+    return list(db.session.scalars(statement))

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
-from portal.extensions import db, htmx
+from portal.extensions import db
 from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
@@ -90,9 +90,8 @@ def inbox():
         "choices": _filter_choices(options),
         "kind_labels": KIND_LABELS,
         "state_labels": STATE_LABELS,
+        "text_cap": inbox_query.TEXT_CAP,
     }
-    if htmx.history_restore_request:  # the back button refetches: it needs the whole page
-        return render_template("triage/inbox.html", **context), 200, {"Vary": "HX-Request"}
     return render_page_or_block("triage/inbox.html", "results", **context)
 
 

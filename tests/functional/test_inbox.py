@@ -542,3 +542,15 @@ def test_inbox_statement_count_is_the_same_for_10_and_5000_submissions(app, clie
     large = {url: count_statements(app, client, url) for url in urls}
     assert large == small
     assert max(small.values()) <= 12, small
+
+
+def test_inbox_free_text_matching_more_than_the_cap_counts_the_newest(client, triager, monkeypatch):
+    """Common words stay cheap: the newest TEXT_CAP matches are counted, and the page says so."""
+    from portal.triage import inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "TEXT_CAP", 2)
+    add(*(row(n, title=f"Trygghet nummer {n}") for n in (1, 2, 3)), row(4, title="Annat"))
+    html = client.get("/inkorg?q=trygghet").get_data(as_text=True)
+    assert "Sökningen passar fler än 2 inlämningar." in html
+    assert listed(client.get("/inkorg?q=trygghet")) == ["SK-2026-0003", "SK-2026-0002"]
+    assert "Sökningen passar" not in client.get("/inkorg?q=annat").get_data(as_text=True)
