@@ -33,10 +33,13 @@ def register(app: Flask) -> None:
 
     from flask_babel import format_decimal
 
-    from portal.evaluation.ratings import axis_end, radar_points
+    from portal.evaluation.ratings import axis_end, label_lines, radar_points
 
     app.jinja_env.globals.update(
-        radar_points=radar_points, axis_end=axis_end, format_decimal=format_decimal
+        radar_points=radar_points,
+        axis_end=axis_end,
+        label_lines=label_lines,
+        format_decimal=format_decimal,
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""

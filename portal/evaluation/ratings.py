@@ -85,3 +85,13 @@ def radar_points(values: list[float | None], *, radius: float = 100.0, scale: in
 def axis_end(i: int, n: int, *, radius: float) -> tuple[float, float]:
     angle = -math.pi / 2 + 2 * math.pi * i / n
     return round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1)
+
+
+def label_lines(name: str, width: int = 16) -> list[str]:
+    """A criterion's name on one or two lines, split at the space nearest the middle."""
+    if len(name) <= width or " " not in name:
+        return [name]
+    middle = len(name) // 2
+    spaces = [i for i, c in enumerate(name) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return [name[:cut], name[cut + 1 :]]

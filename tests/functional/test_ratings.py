@@ -137,7 +137,7 @@ def test_one_rating_saves_five_rows_and_shows_the_chart(client, login_as):
     rows = spider_table(html)
     assert rows[0] == ("Invånarnytta", "5,0", "5–5", "1")
     assert rows[4] == ("Koppling till fokusområdena", "1,0", "1–1", "1")
-    assert "Snitt 3,0 av 5 från 1 bedömningar." in html
+    assert "Snitt 3,0 av 5 från 1 bedömning." in html
     assert "Stort behov." in html
     audit = _db.session.scalar(select(AuditEntry).where(AuditEntry.action == "rated"))
     assert audit.actor_id == expert.id and audit.changes["invanarnytta"] == [None, 5]
