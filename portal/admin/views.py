@@ -71,6 +71,25 @@ def _show(form: FlaskForm, violation: RuleViolation) -> None:
         target.errors = [*target.errors, str(violation.message)]
 
 
+def _save(form: FlaskForm, change, message, target: str):
+    """A valid form runs one service: commit, flash `message(result)`, redirect to `target`.
+
+    None when the form must be shown again: invalid input, or a rule the service refused
+    (put on its field, nothing saved).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except RuleViolation as violation:
+        db.session.rollback()
+        _show(form, violation)
+        return None
+    db.session.commit()
+    flash(message(result), "success")
+    return redirect(url_for(target))
+
+
 def _form_page(template: str, form: FlaskForm, **context):
     """The form page: 200 on first display, 422 when a POST did not go through."""
     status = 422 if request.method == "POST" else 200
@@ -131,29 +150,24 @@ def invite_user():
     form = InviteUserForm()
     if request.method == "GET":
         form.roles.data = [Role.EMPLOYEE.value]
-    if form.validate_on_submit():
-        try:
-            user = services.invite(
-                email=form.email.data,
-                name=form.name.data,
-                party=_party_or_none(form.party.data),
-                roles=form.selected_roles(),
-                actor=current_user,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(name)s är inbjuden. Inbjudan skickas till %(email)s.",
-                    name=user.name,
-                    email=user.email,
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.users"))
+    done = _save(
+        form,
+        lambda: services.invite(
+            email=form.email.data,
+            name=form.name.data,
+            party=_party_or_none(form.party.data),
+            roles=form.selected_roles(),
+            actor=current_user,
+        ),
+        lambda user: _(
+            "%(name)s är inbjuden. Inbjudan skickas till %(email)s.",
+            name=user.name,
+            email=user.email,
+        ),
+        "admin.users",
+    )
+    if done:
+        return done
     return _form_page("admin/user_invite.html", form)
 
 
@@ -166,24 +180,22 @@ def edit_user(user_id: int):
         form.party.data = user.party_id
         form.roles.data = [role.value for role in Role if role in user.roles]
         form.active.data = user.active
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                user,
-                name=form.name.data,
-                email=form.email.data,
-                party=_party_or_none(form.party.data),
-                roles=form.selected_roles(),
-                active=form.active.data,
-                actor=current_user,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna för %(name)s är sparade.", name=user.name), "success")
-            return redirect(url_for("admin.users"))
+    done = _save(
+        form,
+        lambda: services.update_user(
+            user,
+            name=form.name.data,
+            email=form.email.data,
+            party=_party_or_none(form.party.data),
+            roles=form.selected_roles(),
+            active=form.active.data,
+            actor=current_user,
+        ),
+        lambda _result: _("Ändringarna för %(name)s är sparade.", name=user.name),
+        "admin.users",
+    )
+    if done:
+        return done
     return _form_page(
         "admin/user_edit.html",
         form,
@@ -250,16 +262,14 @@ def _party_values(form: PartyForm) -> dict:
 @roles_required(Role.ADMIN)
 def new_party():
     form = PartyForm()
-    if form.validate_on_submit():
-        try:
-            party = services.create_party(**_party_values(form), actor=current_user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Parten %(name)s är tillagd.", name=party.name), "success")
-            return redirect(url_for("admin.parties"))
+    done = _save(
+        form,
+        lambda: services.create_party(**_party_values(form), actor=current_user),
+        lambda party: _("Parten %(name)s är tillagd.", name=party.name),
+        "admin.parties",
+    )
+    if done:
+        return done
     return _form_page("admin/party_form.html", form, party=None)
 
 
@@ -268,16 +278,14 @@ def new_party():
 def edit_party(party_id: int):
     party = _get_or_404(Party, party_id)
     form = PartyForm(obj=party if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_party(party, **_party_values(form), actor=current_user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna för %(name)s är sparade.", name=party.name), "success")
-            return redirect(url_for("admin.parties"))
+    done = _save(
+        form,
+        lambda: services.update_party(party, **_party_values(form), actor=current_user),
+        lambda _result: _("Ändringarna för %(name)s är sparade.", name=party.name),
+        "admin.parties",
+    )
+    if done:
+        return done
     return _form_page("admin/party_form.html", form, party=party, history=_history(party))
 
 
@@ -305,16 +313,14 @@ def _focus_area_values(form: FocusAreaForm) -> dict:
 @roles_required(Role.ADMIN)
 def new_focus_area():
     form = FocusAreaForm()
-    if form.validate_on_submit():
-        try:
-            area = services.create_focus_area(**_focus_area_values(form), actor=current_user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Fokusområdet %(name)s är tillagt.", name=area.name), "success")
-            return redirect(url_for("admin.focus_areas"))
+    done = _save(
+        form,
+        lambda: services.create_focus_area(**_focus_area_values(form), actor=current_user),
+        lambda area: _("Fokusområdet %(name)s är tillagt.", name=area.name),
+        "admin.focus_areas",
+    )
+    if done:
+        return done
     return _form_page("admin/focus_area_form.html", form, area=None)
 
 
@@ -323,16 +329,14 @@ def new_focus_area():
 def edit_focus_area(area_id: int):
     area = _get_or_404(FocusArea, area_id)
     form = FocusAreaForm(obj=area if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_focus_area(area, **_focus_area_values(form), actor=current_user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna för %(name)s är sparade.", name=area.name), "success")
-            return redirect(url_for("admin.focus_areas"))
+    done = _save(
+        form,
+        lambda: services.update_focus_area(area, **_focus_area_values(form), actor=current_user),
+        lambda _result: _("Ändringarna för %(name)s är sparade.", name=area.name),
+        "admin.focus_areas",
+    )
+    if done:
+        return done
     return _form_page(
         "admin/focus_area_form.html",
         form,
@@ -352,30 +356,25 @@ def rename_focus_area(area_id: int):
     form = RenameFocusAreaForm()
     if request.method == "GET":
         form.effect_goal.data = area.effect_goal
-    if form.validate_on_submit():
-        old_name = area.name
-        try:
-            renamed = services.rename_focus_area(
-                area,
-                new_name=form.new_name.data,
-                effect_goal=form.effect_goal.data or "",
-                valid_from=form.valid_from.data,
-                actor=current_user,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(old)s heter nu %(new)s. Historiken finns kvar i samma portfölj.",
-                    old=old_name,
-                    new=renamed.name,
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.focus_areas"))
+    old_name = area.name
+    done = _save(
+        form,
+        lambda: services.rename_focus_area(
+            area,
+            new_name=form.new_name.data,
+            effect_goal=form.effect_goal.data or "",
+            valid_from=form.valid_from.data,
+            actor=current_user,
+        ),
+        lambda renamed: _(
+            "%(old)s heter nu %(new)s. Historiken finns kvar i samma portfölj.",
+            old=old_name,
+            new=renamed.name,
+        ),
+        "admin.focus_areas",
+    )
+    if done:
+        return done
     return _form_page("admin/focus_area_rename.html", form, area=area)
 
 
@@ -398,18 +397,16 @@ def new_perspective():
     del form.active  # a new perspective is active
     if request.method == "GET":
         form.position.data = services.next_perspective_position()
-    if form.validate_on_submit():
-        try:
-            perspective = services.create_perspective(
-                name=form.name.data, position=form.position.data, actor=current_user
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Perspektivet %(name)s är tillagt.", name=perspective.name), "success")
-            return redirect(url_for("admin.perspectives"))
+    done = _save(
+        form,
+        lambda: services.create_perspective(
+            name=form.name.data, position=form.position.data, actor=current_user
+        ),
+        lambda perspective: _("Perspektivet %(name)s är tillagt.", name=perspective.name),
+        "admin.perspectives",
+    )
+    if done:
+        return done
     return _form_page("admin/perspective_form.html", form, perspective=None)
 
 
@@ -418,22 +415,20 @@ def new_perspective():
 def edit_perspective(perspective_id: int):
     perspective = _get_or_404(Perspective, perspective_id)
     form = PerspectiveForm(obj=perspective if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_perspective(
-                perspective,
-                name=form.name.data,
-                position=form.position.data,
-                active=form.active.data,
-                actor=current_user,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Ändringarna för %(name)s är sparade.", name=perspective.name), "success")
-            return redirect(url_for("admin.perspectives"))
+    done = _save(
+        form,
+        lambda: services.update_perspective(
+            perspective,
+            name=form.name.data,
+            position=form.position.data,
+            active=form.active.data,
+            actor=current_user,
+        ),
+        lambda _result: _("Ändringarna för %(name)s är sparade.", name=perspective.name),
+        "admin.perspectives",
+    )
+    if done:
+        return done
     return _form_page(
         "admin/perspective_form.html",
         form,
