@@ -7,13 +7,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SearchField,
     SelectChoice,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -26,51 +23,17 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.admin.labels import KIND_LABELS, STATUS_LABELS
 from portal.extensions import db
+from portal.forms import (
+    DATE_HINT,
+    ChoiceField,
+    DayField,
+    MultiCheckboxField,
+)
 from portal.reference.models import Party
-
-DATE_HINT = _l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.")
-BAD_DATE = _l("Skriv datumet som ÅÅÅÅ-MM-DD.")
-
-
-class DayField(DateField):
-    """A date typed as ÅÅÅÅ-MM-DD (a native date picker where the browser has one)."""
-
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(BAD_DATE)) from None
-
-
-BAD_CHOICE = _l("Välj bland alternativen.")
-
-
-class ChoiceField(SelectField):
-    """A select whose refusal of an unknown value is said in plain Swedish."""
-
-    def pre_validate(self, form) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(str(BAD_CHOICE)) from None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (the `field` macro renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(str(BAD_CHOICE)) from None
 
 
 def at_least_one(form, field) -> None:

@@ -12,15 +12,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.calls.models import Audience, Call
+from portal.forms import MultiCheckboxField
 from portal.submissions.canvas import (
     ALWAYS_REQUIRED,
     CONFIGURABLE,
@@ -43,13 +42,6 @@ RULE_LABELS = {
     FieldRule.HIDDEN: _l("Dolt"),
 }
 RULE_KEYS = tuple(key for key in CONFIGURABLE if key not in ALWAYS_REQUIRED)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (the field macro renders it as a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class StockholmDateTimeField(DateTimeLocalField):

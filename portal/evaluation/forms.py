@@ -22,8 +22,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.admin.forms import DATE_HINT, ChoiceField, DayField, MultiCheckboxField
 from portal.evaluation.models import PHASE_LABELS
+from portal.forms import DATE_HINT, ChoiceField, DayField, MultiCheckboxField
+from portal.forms import int_or_none as _int_or_none
+from portal.forms import options as _options
+from portal.forms import str_or_none as _str_or_none
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
 
 # --- initiatives and expert ratings ---------------------------------------------------------
@@ -33,22 +36,6 @@ COMMENT_MAX = 2000
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in ("", None) else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _str_or_none(value):
-    return value or None
-
-
-def _options(pairs, empty=None) -> list[SelectChoice]:
-    options = [SelectChoice("", empty)] if empty is not None else []
-    return options + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class InitiativeFilterForm(FlaskForm):

@@ -7,7 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.admin.forms import ChoiceField, MultiCheckboxField
+from portal.forms import ChoiceField, MultiCheckboxField
+from portal.forms import int_or_none as _int_or_none
+from portal.forms import options as _options
+from portal.forms import str_or_none as _str_or_none
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
 
 # --- the inbox -----------------------------------------------------------------------
@@ -42,20 +45,6 @@ class BulkForm(FlaskForm):
 
 
 # --- one submission --------------------------------------------------------------------
-
-
-def _int_or_none(value):
-    return int(value) if value not in ("", None) else None
-
-
-def _str_or_none(value):
-    return value or None
-
-
-def _options(pairs, empty=None) -> list[SelectChoice]:
-    """(value, label) pairs as select options, with an empty first option if `empty`."""
-    options = [SelectChoice("", empty)] if empty is not None else []
-    return options + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class _VersionedForm(FlaskForm):

@@ -1,0 +1,64 @@
+"""Form pieces every capability uses: Swedish refusals for choices and dates, checkbox groups,
+and small coercions for select values."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+DATE_HINT = _l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.")
+BAD_DATE = _l("Skriv datumet som ÅÅÅÅ-MM-DD.")
+BAD_CHOICE = _l("Välj bland alternativen.")
+
+
+class DayField(DateField):
+    """A date typed as ÅÅÅÅ-MM-DD (a native date picker where the browser has one)."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(BAD_DATE)) from None
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of an unknown value is said in plain Swedish."""
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(str(BAD_CHOICE)) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (the `field` macro renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(str(BAD_CHOICE)) from None
+
+
+def options(pairs, empty=None) -> list[SelectChoice]:
+    """(value, label) pairs as select options, with an empty first option if `empty`."""
+    first = [SelectChoice("", empty)] if empty is not None else []
+    return first + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def int_or_none(value) -> int | None:
+    """A select's value as an int; empty or not a number is None (then refused as a choice)."""
+    try:
+        return int(value) if value not in ("", None) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def str_or_none(value) -> str | None:
+    return value or None
