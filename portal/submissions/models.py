@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -15,13 +17,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.accounts.models import User
 from portal.calls.models import Call
 from portal.extensions import db
 from portal.reference.models import Agenda2030Goal, FocusArea, Party, Perspective
 from portal.types import UTCDateTime, utcnow
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def stockholm_day(moment: datetime | None) -> date | None:
+    """The Europe/Stockholm calendar day of a UTC moment (the day a submission counts on)."""
+    return None if moment is None else moment.astimezone(STOCKHOLM).date()
+
+
+def _submitted_on_default(context) -> date | None:
+    """Core INSERTs (bulk seeding) that give submitted_at get their day too."""
+    return stockholm_day(context.get_current_parameters().get("submitted_at"))
 
 
 class Kind(StrEnum):
@@ -150,6 +164,11 @@ class Submission(db.Model):
             "state", "party_id", "focus_area_id", "handler_id", "call_id", "kind", "submitted_at",
         ),  # fmt: skip
         Index("ix_submissions_title", "title"),
+        # The board's inflow (portal/board/inflow.py): the range on the Stockholm day, and every
+        # column it groups or filters by, so the counts read this index only.
+        Index(
+            "ix_submissions_inflow", "submitted_on", "party_id", "focus_area_id", "kind", "call_id"
+        ),
         CheckConstraint(
             "sk_function IS NULL OR sk_function IN ('forum', 'lab', 'academy')",
             name="function_valid",
@@ -212,6 +231,10 @@ class Submission(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The Stockholm-local day of submitted_at, stored because SQLite cannot convert time zones:
+    # the board's figures count a submission on this day. Kept in step by _set_submitted_on
+    # (ORM) and _submitted_on_default (Core inserts).
+    submitted_on: Mapped[date | None] = mapped_column(Date, default=_submitted_on_default)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     call: Mapped[Call | None] = relationship()
@@ -233,6 +256,11 @@ class Submission(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("submitted_at")
+    def _set_submitted_on(self, key: str, value: datetime | None) -> datetime | None:
+        self.submitted_on = stockholm_day(value)
+        return value
 
     @property
     def is_resident(self) -> bool:

@@ -1,0 +1,239 @@
+"""The inflow: how many challenges and ideas came in, by period, source, focus area, kind, call.
+
+One function, `inflow()`, used by the board's dashboard, its exports and the API. It is one
+SQL statement whatever the data size:
+
+    WITH counts AS (
+        SELECT <period key>, party_id, portfolio_id, kind, call_id, count(*)
+        FROM submissions [LEFT JOIN focus_areas]  -- only when grouping or filtering by area
+        WHERE submitted_on BETWEEN :from AND :to [AND filters]
+        GROUP BY <the chosen columns>
+    )
+    SELECT counts.*, parties.name, <the portfolio's current name>, calls.title
+    FROM counts LEFT JOIN parties LEFT JOIN calls ORDER BY ...
+
+Rules, as the board reads them:
+
+- A submission counts on the Stockholm-local day it was submitted (`submitted_on`, stored
+  because SQLite cannot convert time zones). Drafts have no such day and never count. What
+  happened afterwards does not matter: declined, duplicate and withdrawn submissions came in
+  and are counted.
+- The source is the submitter's party at the time of submitting, or residents ("Invånare",
+  key `RESIDENTS`), who are their own source. A party that has left keeps its history.
+- Focus areas that were renamed share a Portfolio (DOMAIN.md): counted by portfolio and
+  labelled with the portfolio's current name (the focus area with the latest valid_from).
+  Submissions not yet given a focus area form their own group (portfolio_id None).
+- Submissions outside any call (the standing intake) form their own group (call_id None).
+
+The index `ix_submissions_inflow (submitted_on, party_id, focus_area_id, kind, call_id)` holds
+every column the statement reads from submissions, so the range is read from the index alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, cast, extract, func, literal_column, select
+
+from portal.calls.models import Call
+from portal.extensions import db
+from portal.reference.models import FocusArea, Party
+from portal.submissions.models import Kind, Submission
+from portal.triage.inbox import RESIDENTS
+
+__all__ = ["DIMENSIONS", "PERIODS", "RESIDENTS", "InflowRow", "inflow", "period_label"]
+
+PERIODS = ("month", "quarter", "year")
+DIMENSIONS = ("party", "focus_area", "kind", "call")  # "party" is the source: a party or residents
+
+
+class InflowRow(NamedTuple):
+    """One group of the inflow. Fields the inflow was not grouped by are None.
+
+    period: "2026-03" (month), "2026-Q1" (quarter) or "2026" (year).
+    party_id / party: the source; residents have party_id None and party "Invånare".
+    portfolio_id / focus_area: the portfolio and its current name; not yet sorted into one:
+        portfolio_id None and focus_area "Utan fokusområde".
+    kind: "challenge" or "idea".
+    call_id / call: the call and its title; outside any call: call_id None, call "Utanför
+        utlysning".
+    """
+
+    period: str | None
+    party_id: int | None
+    party: str | None
+    portfolio_id: int | None
+    focus_area: str | None
+    kind: str | None
+    call_id: int | None
+    call: str | None
+    count: int
+
+    @property
+    def source(self) -> int | str | None:
+        """The source key as the filters take it: a party id, or RESIDENTS."""
+        if self.party is None:
+            return None
+        return RESIDENTS if self.party_id is None else self.party_id
+
+
+def inflow(
+    date_from: date,
+    date_to: date,
+    group: Sequence[str],
+    *,
+    portfolio_id: int | None = None,
+    source: int | str | None = None,
+    kind: str | None = None,
+) -> list[InflowRow]:
+    """Submissions submitted on Stockholm days date_from..date_to (both included), counted.
+
+    `group` names at most one period ("month", "quarter", "year") and any of DIMENSIONS;
+    an empty group gives one row with the total. Filters: `portfolio_id` (a focus area with
+    its former names), `source` (a party id or RESIDENTS), `kind` ("challenge"/"idea").
+    Rows are ordered by period, then source (parties by name, residents last), focus area,
+    kind, call. Only groups with submissions are returned; the caller fills empty periods.
+    """
+    chosen = _check(date_from, date_to, group, source, kind)
+    period = next((g for g in chosen if g in PERIODS), None)
+    sub = Submission.__table__
+
+    key = _period_key(sub.c.submitted_on, period) if period else None
+    needs_area = "focus_area" in chosen or portfolio_id is not None
+    area = FocusArea.__table__.alias("area")
+    source_table = sub.outerjoin(area, area.c.id == sub.c.focus_area_id) if needs_area else sub
+
+    columns = {
+        "period_key": key,
+        "party_id": sub.c.party_id if "party" in chosen else None,
+        "portfolio_id": area.c.portfolio_id if "focus_area" in chosen else None,
+        "kind": sub.c.kind if "kind" in chosen else None,
+        "call_id": sub.c.call_id if "call" in chosen else None,
+    }
+    grouped = {name: col for name, col in columns.items() if col is not None}
+    counts = (
+        select(*(col.label(name) for name, col in grouped.items()), func.count().label("n"))
+        .select_from(source_table)
+        .where(sub.c.submitted_on >= date_from, sub.c.submitted_on <= date_to)
+        .group_by(*grouped.values())
+    )
+    if portfolio_id is not None:
+        counts = counts.where(area.c.portfolio_id == portfolio_id)
+    if source == RESIDENTS:
+        counts = counts.where(sub.c.party_id.is_(None))
+    elif source is not None:
+        counts = counts.where(sub.c.party_id == source)
+    if kind is not None:
+        counts = counts.where(sub.c.kind == kind)
+    counts = counts.cte("counts")
+
+    party = Party.__table__.alias("party")
+    call = Call.__table__.alias("call")
+    current = FocusArea.__table__.alias("current_area")
+    labels = []
+    query_from = counts
+    order = []
+    if "period_key" in grouped:
+        order.append(counts.c.period_key)
+    if "party_id" in grouped:
+        query_from = query_from.outerjoin(party, party.c.id == counts.c.party_id)
+        labels.append(party.c.name.label("party_name"))
+        order += [counts.c.party_id.is_(None), party.c.name]
+    if "portfolio_id" in grouped:
+        current_name = (
+            select(current.c.name)
+            .where(current.c.portfolio_id == counts.c.portfolio_id)
+            .order_by(current.c.valid_from.desc(), current.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        labels.append(current_name.label("area_name"))
+        order += [counts.c.portfolio_id.is_(None), current_name]
+    if "kind" in grouped:
+        order.append(counts.c.kind)
+    if "call_id" in grouped:
+        query_from = query_from.outerjoin(call, call.c.id == counts.c.call_id)
+        labels.append(call.c.title.label("call_title"))
+        order += [counts.c.call_id.is_(None), call.c.title, counts.c.call_id]
+    statement = select(counts, *labels).select_from(query_from).order_by(*order)
+
+    return [_row(r._mapping, grouped, period) for r in db.session.execute(statement)]
+
+
+def period_label(day: date, period: str) -> str:
+    """The label of the period `day` falls in: "2026-03", "2026-Q1" or "2026"."""
+    if period == "month":
+        return f"{day.year}-{day.month:02d}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month + 2) // 3}"
+    return str(day.year)
+
+
+def _check(date_from, date_to, group, source, kind) -> tuple[str, ...]:
+    chosen = tuple(group)
+    unknown = [g for g in chosen if g not in PERIODS and g not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown grouping {unknown}")
+    if sum(g in PERIODS for g in chosen) > 1:
+        raise ValueError("at most one period")
+    if date_from > date_to:
+        raise ValueError("date_from after date_to")
+    if kind is not None and kind not in {k.value for k in Kind}:
+        raise ValueError(f"unknown kind {kind!r}")
+    if source is not None and source != RESIDENTS and not isinstance(source, int):
+        raise ValueError(f"unknown source {source!r}")
+    return chosen
+
+
+def _period_key(day_column, period: str):
+    """An integer per period: 202603 (month), 20261 (quarter), 2026 (year). Portable SQL.
+
+    Constants are inlined (not bound), so PostgreSQL sees the same expression in SELECT and
+    GROUP BY.
+    """
+    year = cast(extract("year", day_column), Integer)
+    if period == "year":
+        return year
+    month = cast(extract("month", day_column), Integer)
+    if period == "month":
+        return year * _integer(100) + month
+    return year * _integer(10) + (month + _integer(2)) // _integer(3)
+
+
+def _integer(value: int):
+    return literal_column(str(value), Integer)
+
+
+def _period_text(key: int, period: str) -> str:
+    if period == "month":
+        return f"{key // 100}-{key % 100:02d}"
+    if period == "quarter":
+        return f"{key // 10}-Q{key % 10}"
+    return str(key)
+
+
+def _row(m, grouped: dict, period: str | None) -> InflowRow:
+    has = grouped.__contains__
+    party_id = m["party_id"] if has("party_id") else None
+    portfolio_id = m["portfolio_id"] if has("portfolio_id") else None
+    call_id = m["call_id"] if has("call_id") else None
+    return InflowRow(
+        period=_period_text(m["period_key"], period) if has("period_key") else None,
+        party_id=party_id,
+        party=(m["party_name"] if party_id is not None else _("Invånare"))
+        if has("party_id")
+        else None,
+        portfolio_id=portfolio_id,
+        focus_area=(m["area_name"] if portfolio_id is not None else _("Utan fokusområde"))
+        if has("portfolio_id")
+        else None,
+        kind=m["kind"] if has("kind") else None,
+        call_id=call_id,
+        call=(m["call_title"] if call_id is not None else _("Utanför utlysning"))
+        if has("call_id")
+        else None,
+        count=m["n"],
+    )
