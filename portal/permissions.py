@@ -9,6 +9,7 @@ Object-level rules are `can_<verb>(user, obj)` predicates, used by views and tem
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,16 @@ from portal.accounts.models import Role
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 ALL_ROLES = frozenset(Role)
+# Who may see the board's figures: the dashboard, its exports and the JSON API.
+BOARD_FIGURE_ROLES = frozenset({Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class TokenAccess:
+    """The declaration of a JSON API view: a personal API token of a user holding one of
+    `roles`. Sessions and cookies play no part (portal/api/auth.py)."""
+
+    roles: frozenset[Role]
 
 
 def public(view: Callable) -> Callable:
@@ -43,7 +54,17 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def access_of(endpoint: str | None) -> str | frozenset | None:
+def api_token_required(*roles: Role) -> Callable[[Callable], Callable]:
+    """`Authorization: Bearer <token>` of an active user holding one of `roles`."""
+
+    def decorate(view: Callable) -> Callable:
+        view.access = TokenAccess(frozenset(roles))
+        return view
+
+    return decorate
+
+
+def access_of(endpoint: str | None) -> str | frozenset | TokenAccess | None:
     if endpoint is None:
         return None
     if endpoint == "static":
@@ -59,6 +80,10 @@ def enforce_access():
     access = access_of(request.endpoint)
     if access == PUBLIC:
         return None
+    if isinstance(access, TokenAccess):
+        from portal.api.auth import authenticate_request
+
+        return authenticate_request(access.roles)
     if not current_user.is_authenticated:
         if request.headers.get("HX-Request"):
             abort(401)
@@ -93,6 +118,10 @@ def has_any(user, roles: Iterable[Role]) -> bool:
 
 
 # --- predicates -----------------------------------------------------------------------
+
+
+def can_see_board_figures(user) -> bool:
+    return has_any(user, BOARD_FIGURE_ROLES)
 
 
 def can_administer(user) -> bool:

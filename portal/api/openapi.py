@@ -1,0 +1,260 @@
+"""The OpenAPI 3.1 document of the API, written by hand; served at /api/v1/openapi.json.
+
+The parameter names, groupings and error codes come from the code that reads them, so the
+document cannot drift from it; tests/functional/test_api.py validates the document and checks
+live answers against its schemas.
+"""
+
+from __future__ import annotations
+
+from portal.api.params import DEFAULT_MONTHS, KINDS, MAX_DAYS
+from portal.api.services import TOKEN_PREFIX
+from portal.board.inflow import DIMENSIONS, PERIODS, RESIDENTS
+
+ERROR_CODES = (
+    # 400
+    "unknown_parameter", "repeated_parameter", "invalid_date", "invalid_range", "range_too_long",
+    "unknown_group", "repeated_group", "too_many_periods", "unknown_focus_area", "unknown_party",
+    "invalid_kind", "bad_request",
+    # 401, 403
+    "missing_token", "invalid_token", "token_revoked", "token_expired", "unauthorized", "forbidden",
+    # others
+    "not_found", "method_not_allowed", "too_large", "rate_limited", "server_error", "unavailable",
+)  # fmt: skip
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str, **extra) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+        **extra,
+    }
+
+
+def _reference(id_schema: dict, description: str) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {"id": id_schema, "name": {"type": "string"}},
+        "required": ["id", "name"],
+        "additionalProperties": False,
+    }
+
+
+PARAMETERS = [
+    {
+        "name": "from",
+        "in": "query",
+        "description": (
+            "Första dagen (Europe/Stockholm) som räknas, ÅÅÅÅ-MM-DD. Standard: den första dagen "
+            f"i månaden {DEFAULT_MONTHS - 1} månader före `to`, alltså de senaste "
+            f"{DEFAULT_MONTHS} kalendermånaderna."
+        ),
+        "schema": {"type": "string", "format": "date"},
+        "example": "2026-01-01",
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "description": (
+            "Sista dagen som räknas, ÅÅÅÅ-MM-DD. Standard: i dag. Högst tio år "
+            f"({MAX_DAYS} dagar) från `from`."
+        ),
+        "schema": {"type": "string", "format": "date"},
+        "example": "2026-12-31",
+    },
+    {
+        "name": "group",
+        "in": "query",
+        "description": (
+            "Vad siffrorna delas upp på, kommaseparerat: valfria av "
+            f"{', '.join(DIMENSIONS)} och högst en period av {', '.join(PERIODS)}. "
+            "Utan group: en rad med summan."
+        ),
+        "schema": {"type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$"},
+        "example": "party,month",
+    },
+    {
+        "name": "focus_area",
+        "in": "query",
+        "description": (
+            "Bara ett fokusområde: dess id (en portfölj, så att tidigare namn räknas med)."
+        ),
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    {
+        "name": "party",
+        "in": "query",
+        "description": f"Bara en källa: en parts id, eller `{RESIDENTS}` för invånare.",
+        "schema": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": RESIDENTS}]},
+    },
+    {
+        "name": "kind",
+        "in": "query",
+        "description": "Bara en sort: challenge (utmaning eller behov) eller idea (idé).",
+        "schema": {"enum": list(KINDS)},
+    },
+]
+
+SCHEMAS = {
+    "Inflow": {
+        "type": "object",
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "group": {"type": "array", "items": {"enum": list(DIMENSIONS + PERIODS)}},
+            "filters": {
+                "type": "object",
+                "properties": {
+                    "focus_area": {"type": ["integer", "null"]},
+                    "party": {"oneOf": [{"type": ["integer", "null"]}, {"const": RESIDENTS}]},
+                    "kind": {"enum": [*KINDS, None]},
+                },
+                "required": ["focus_area", "party", "kind"],
+                "additionalProperties": False,
+            },
+            "rows": {"type": "array", "items": _ref("InflowRow")},
+            "total": {"type": "integer", "minimum": 0},
+        },
+        "required": ["from", "to", "group", "filters", "rows", "total"],
+        "additionalProperties": False,
+    },
+    "InflowRow": {
+        "type": "object",
+        "description": (
+            "En grupp. Bara de fält som grupperingen nämner finns med, och count. Grupper "
+            "utan inlämningar utelämnas; utan group är det alltid en rad, med summan (0 om "
+            "inget kom in)."
+        ),
+        "properties": {
+            "period": {
+                "type": "string",
+                "description": "2026-03 (month), 2026-Q1 (quarter) eller 2026 (year).",
+                "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$",
+            },
+            "party": _reference(
+                {"oneOf": [{"type": "integer"}, {"const": RESIDENTS}]},
+                f"Källan: en part, eller invånare (id `{RESIDENTS}`).",
+            ),
+            "focus_area": _reference(
+                {"type": ["integer", "null"]},
+                "Fokusområdet (portföljen) med sitt nuvarande namn; id null: inte sorterad ännu.",
+            ),
+            "kind": _reference({"enum": list(KINDS)}, "Utmaning/behov eller idé."),
+            "call": _reference(
+                {"type": ["integer", "null"]}, "Utlysningen; id null: utanför utlysning."
+            ),
+            "count": {"type": "integer", "minimum": 0},
+        },
+        "required": ["count"],
+        "additionalProperties": False,
+    },
+    "Error": {
+        "type": "object",
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {
+                    "code": {"enum": list(ERROR_CODES)},
+                    "message": {"type": "string"},
+                    "parameter": {"type": "string", "description": "Parametern som är fel."},
+                },
+                "required": ["code", "message"],
+                "additionalProperties": False,
+            }
+        },
+        "required": ["error"],
+        "additionalProperties": False,
+    },
+}
+
+
+def document() -> dict:
+    unauthorized_header = {
+        "WWW-Authenticate": {
+            "description": 'Bearer, med error="invalid_token" när en nyckel skickades.',
+            "schema": {"type": "string"},
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Samhällskontraktets idéportal – API för uppföljning",
+            "version": "1.0.0",
+            "description": (
+                "Läs-API för parternas egen uppföljning av inflödet av utmaningar och idéer. "
+                "Samma siffror som styrelsens uppföljning; inga personuppgifter. Skapa en "
+                "personlig API-nyckel under Mitt konto → API-nycklar (styrelsen, Core Team, "
+                "processtöd och administratörer) och skicka den i huvudet "
+                "`Authorization: Bearer <nyckel>`. Fel svarar med JSON "
+                '`{"error": {"code", "message", "parameter"}}`; meddelandet är på svenska, '
+                "eller engelska med `Accept-Language: en`."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/inflow": {
+                "get": {
+                    "operationId": "getInflow",
+                    "summary": "Inflödet av inlämningar per period, källa, fokusområde, sort",
+                    "description": (
+                        "Antal inlämningar som lämnats in (utkast räknas inte) under dagarna "
+                        "from–to, i Europe/Stockholm, grupperade enligt group."
+                    ),
+                    "parameters": PARAMETERS,
+                    "responses": {
+                        "200": {
+                            "description": "Siffrorna.",
+                            "content": {"application/json": {"schema": _ref("Inflow")}},
+                        },
+                        "400": _error("En parameter är fel; `parameter` säger vilken."),
+                        "401": _error(
+                            "Ingen, okänd, återkallad eller utgången API-nyckel.",
+                            headers=unauthorized_header,
+                        ),
+                        "403": _error("Nyckelns användare saknar behörighet eller är avstängd."),
+                        "429": _error(
+                            "För många anrop med samma nyckel; vänta och försök igen.",
+                            headers={
+                                "Retry-After": {
+                                    "description": "Sekunder att vänta.",
+                                    "schema": {"type": "integer"},
+                                }
+                            },
+                        ),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "Det här dokumentet",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        f"En personlig API-nyckel som börjar med `{TOKEN_PREFIX}`. Den skickas "
+                        "bara i huvudet Authorization, aldrig i adressen."
+                    ),
+                }
+            },
+            "schemas": SCHEMAS,
+        },
+    }
