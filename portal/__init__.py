@@ -48,6 +48,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal import models  # noqa: F401  (every model registered with the metadata)
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.api.token_views import bp as api_tokens_bp
+    from portal.api.views import bp as api_bp
     from portal.calls.views import bp as calls_bp
     from portal.evaluation.views import bp as evaluation_bp
     from portal.main.views import bp as main_bp
@@ -57,7 +59,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
     for blueprint in (
         main_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp, triage_bp,
-        evaluation_bp,
+        evaluation_bp, api_bp, api_tokens_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 
@@ -114,7 +116,9 @@ def _init_login(app: Flask) -> None:
 
 def _expire_idle_sessions() -> None:
     """Staff sessions end after SESSION_IDLE_TIMEOUT idle and SESSION_ABSOLUTE_TIMEOUT at most."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or request.blueprint == "api":  # the API has no session
+        return
+    if not current_user.is_authenticated:
         return
     now = time.time()
     started = session.get("_started", 0)

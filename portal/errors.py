@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -73,7 +73,9 @@ def render_error(code: int, text=None):
     title, default_text = TEXTS[code]
     text = text or default_text
     if request.path.startswith("/api/"):
-        response = jsonify(error=str(title), detail=str(text))
+        from portal.api.responses import http_error_response
+
+        response = http_error_response(code)
     else:
         response = make_response(
             render_template("errors/error.html", code=code, title=title, text=text)

@@ -1,6 +1,7 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
 from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
+from portal.api.models import ApiToken  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.calls.models import Call  # noqa: F401, E402
 from portal.evaluation.models import (  # noqa: F401, E402

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
             "nav_items": (items := navigation.items_for(current_user)),
             "nav_current": navigation.current_endpoint(items, request.path),
             "can_administer": permissions.can_administer,
+            "can_see_board_figures": permissions.can_see_board_figures,
             "role_labels": role_labels,
             "canvas_fields": CANVAS_FIELDS,
             "current_locale": str(get_locale()),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from portal.accounts.models import Role
-from portal.permissions import AUTHENTICATED, PUBLIC, access_of
+from portal.permissions import AUTHENTICATED, PUBLIC, TokenAccess, access_of
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 
@@ -69,6 +69,10 @@ def test_each_role_is_refused_where_it_does_not_belong(app, client, role):
         if endpoint in {"accounts.logout", "accounts.login"} or access in (PUBLIC, AUTHENTICATED):
             continue
         response = _request(client, method, url, token)
+        if isinstance(access, TokenAccess):
+            # A session never opens the API, only a bearer token (tests/functional/test_api.py).
+            assert response.status_code == 401, (endpoint, method, response.status_code)
+            continue
         if role in access:
             assert response.status_code != 403, (endpoint, method)
         else:
