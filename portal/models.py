@@ -27,3 +27,4 @@ from portal.reference.models import (  # noqa: F401
 )
 from portal.submissions.models import Attachment, RegistrationCounter, Submission  # noqa: F401, E402
 from portal.texts.models import SiteText  # noqa: F401, E402
+from portal.triage.counts import StateCount  # noqa: F401

@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import STATE_LABELS, Kind, State, Submission
 from portal.triage import search
+from portal.triage.counts import kept_totals
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PER_PAGE = 25
@@ -294,6 +295,11 @@ class InboxFilters:
         return "ascending" if self.order == "asc" else "descending"
 
     @property
+    def narrowed(self) -> bool:
+        """Any filter that narrows the submissions counted per state (all but the state)."""
+        return bool(self.args(state="", sort="", order=""))
+
+    @property
     def active(self) -> bool:
         """Any filter besides the default state view."""
         return bool(self.args(sort="", order=""))
@@ -337,7 +343,7 @@ class InboxFilters:
                 clauses.append(Submission.reg_number == f"SK-{year}-{int(seq):04d}")
             else:
                 text_clause = (
-                    Submission.id.in_(self.text_ids)
+                    search.id_in(Submission.id, self.text_ids)
                     if self.text_ids is not None
                     else search.matches(self.q)
                 )
@@ -412,14 +418,21 @@ ROW_COLUMNS = (
 
 
 def state_counts(filters: InboxFilters) -> dict[str, int]:
-    """Submissions per state under every filter but the state one, plus OPEN and ALL."""
-    per_state = dict(
-        db.session.execute(
-            select(Submission.state, func.count())
-            .where(*filters.where(with_state=False))
-            .group_by(Submission.state)
-        ).all()
-    )
+    """Submissions per state under every filter but the state one, plus OPEN and ALL.
+
+    With no filter but the state, the trigger-kept totals answer (`portal.triage.counts`)
+    instead of a count over every submission.
+    """
+    if filters.narrowed:
+        per_state = dict(
+            db.session.execute(
+                select(Submission.state, func.count())
+                .where(*filters.where(with_state=False))
+                .group_by(Submission.state)
+            ).all()
+        )
+    else:
+        per_state = kept_totals()
     counts = {s.value: per_state.get(s.value, 0) for s in INBOX_STATES}
     counts[OPEN] = sum(counts[s.value] for s in OPEN_STATES)
     counts[ALL] = sum(counts[s.value] for s in INBOX_STATES)
