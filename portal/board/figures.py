@@ -1,0 +1,500 @@
+"""The portfolio funnel and SK's follow-up figures, each counted in SQL in a fixed number of
+statements (whatever the number of submissions).
+
+Definitions (shown on the page too, next to each figure):
+
+Funnel — the submissions submitted in the period (a cohort), and how far each has come now:
+  received        every submission submitted in the period (drafts never count);
+  in portfolio    of those, taken into a focus area's portfolio (an initiative took over);
+  Konceptfas      of those, initiatives that have reached Konceptfas (now or earlier, by a
+                  recorded decision), Pilotfas and Implementering likewise ("reached", so a
+                  pilot that was later stopped still counts as having reached Pilotfas);
+  beside it       still open in the inbox, declined, duplicates, withdrawn, and initiatives
+                  stopped (Avslutad).
+  Initiatives made directly in a portfolio, with no submission behind them, are not in it.
+
+Follow-up (DOMAIN.md, "What the board follows up"), for the period and the previous period of
+the same length:
+  innovation ideas     submissions of the kind idea submitted in the period;
+  needs collected      submissions of the kind challenge/need submitted in the period;
+  ideas evaluated      initiatives in Idéfas or Konceptfas that got a Core Team decision
+                       dated in the period; of them rejected (stopped) and piloted (from
+                       Konceptfas on to Pilotfas);
+  prototypes           initiatives that went into Konceptfas (where prototypes are made);
+  pilots               initiatives that started a pilot (into Pilotfas, a re-test included);
+  employees involved   distinct employees per party who submitted or rated an initiative;
+  insights             insights ("Halleluja moments") noted in the period;
+  funding granted      kronor granted (decision date in the period); beside it each
+                       calendar year's innovation budget and what has been granted of it.
+  The focus-area filter applies to all; the source filter to submissions, to initiatives
+  through the submission they came from, and to employees by their party.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, case, extract, false, func, select, union_all
+
+from portal.accounts.models import User
+from portal.board.inflow import RESIDENTS
+from portal.evaluation.models import (
+    Decision,
+    FundingRequest,
+    FundingStatus,
+    Initiative,
+    InnovationBudget,
+    Insight,
+    Phase,
+    Rating,
+)
+from portal.extensions import db
+from portal.reference.models import FocusArea
+from portal.submissions.models import Kind, State, Submission
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+# How far along the process a phase is; Avslutad is not a step.
+PHASE_RANK = {
+    Phase.IDEA.value: 1,
+    Phase.CONCEPT.value: 2,
+    Phase.PILOT.value: 3,
+    Phase.IMPLEMENTATION.value: 4,
+    Phase.FOLLOW_UP.value: 5,
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The period and the filters every figure is counted in."""
+
+    date_from: date
+    date_to: date
+    portfolio: int | None = None
+    source: int | str | None = None  # a party id, or RESIDENTS
+
+    @property
+    def previous(self) -> Scope:
+        days = (self.date_to - self.date_from).days + 1
+        end = self.date_from - timedelta(days=1)
+        return Scope(end - timedelta(days=days - 1), end, self.portfolio, self.source)
+
+    def submission_filters(self) -> list[ColumnElement[bool]]:
+        clauses = []
+        if self.portfolio is not None:
+            clauses.append(
+                Submission.focus_area_id.in_(
+                    select(FocusArea.id).where(FocusArea.portfolio_id == self.portfolio)
+                )
+            )
+        if self.source == RESIDENTS:
+            clauses.append(Submission.party_id.is_(None))
+        elif self.source is not None:
+            clauses.append(Submission.party_id == self.source)
+        return clauses
+
+    def initiative_filters(self, initiative_id) -> list[ColumnElement[bool]]:
+        """For figures about initiatives: in the portfolio; from the source's submission."""
+        clauses = []
+        if self.portfolio is not None:
+            clauses.append(
+                initiative_id.in_(
+                    select(Initiative.id).where(Initiative.portfolio_id == self.portfolio)
+                )
+            )
+        if self.source is not None:
+            origin = (
+                Submission.party_id.is_(None)
+                if self.source == RESIDENTS
+                else Submission.party_id == self.source
+            )
+            clauses.append(
+                initiative_id.in_(
+                    select(Initiative.id)
+                    .join(Submission, Submission.id == Initiative.origin_submission_id)
+                    .where(origin)
+                )
+            )
+        return clauses
+
+
+def _between(column, scope: Scope) -> ColumnElement[bool]:
+    return and_(column >= scope.date_from, column <= scope.date_to)
+
+
+def _moment_between(column, scope: Scope) -> ColumnElement[bool]:
+    """A UTC timestamp within the scope's Stockholm days."""
+    start = datetime.combine(scope.date_from, time(), STOCKHOLM).astimezone(UTC)
+    end = datetime.combine(scope.date_to + timedelta(days=1), time(), STOCKHOLM).astimezone(UTC)
+    return and_(column >= start, column < end)
+
+
+def _count_if(condition) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _distinct_if(condition, column) -> ColumnElement[int]:
+    return func.count(func.distinct(case((condition, column), else_=None)))
+
+
+# --- the funnel ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    received: int
+    in_portfolio: int
+    concept: int
+    pilot: int
+    implementation: int
+    still_open: int
+    declined: int
+    duplicate: int
+    withdrawn: int
+    stopped: int
+
+
+FUNNEL_STEPS = (
+    ("received", _l("Inkomna"), _l("Alla inlämningar som skickades in under perioden.")),
+    (
+        "in_portfolio",
+        _l("I portfölj"),
+        _l("Av dem: tagna in i ett fokusområdes portfölj, där ett initiativ tog över."),
+    ),
+    (
+        "concept",
+        _l("Konceptfas"),
+        _l(
+            "Av dem: initiativ som har nått Konceptfas, nu eller tidigare, genom Core Teams beslut."
+        ),
+    ),
+    ("pilot", _l("Pilotfas"), _l("Av dem: initiativ som har nått Pilotfas.")),
+    (
+        "implementation",
+        _l("Implementering"),
+        _l("Av dem: initiativ som har nått Implementeringsfas eller Uppföljning."),
+    ),
+)
+FUNNEL_ASIDE = (
+    ("still_open", _l("Inte sorterade ännu"), _l("Inkomna eller väntar på komplettering.")),
+    ("declined", _l("Avslagna"), _l("Ligger utanför Samhällskontraktets uppdrag.")),
+    ("duplicate", _l("Dubbletter"), _l("Sammanslagna med något som redan fanns.")),
+    ("withdrawn", _l("Återkallade"), _l("Återkallade av den som skickade in.")),
+    (
+        "stopped",
+        _l("Avslutade initiativ"),
+        _l("Initiativ i portföljen som Core Team har beslutat att avsluta."),
+    ),
+)
+
+
+def _rank(phase_column):
+    return case(PHASE_RANK, value=phase_column, else_=0)
+
+
+def funnel(scope: Scope) -> Funnel:
+    """Where the period's submissions are now (module docstring). One statement."""
+    reached_by_decision = (
+        select(Decision.initiative_id, func.max(_rank(Decision.to_phase)).label("rank"))
+        .group_by(Decision.initiative_id)
+        .subquery()
+    )
+    now = _rank(Initiative.phase)
+    earlier = func.coalesce(reached_by_decision.c.rank, 0)
+    reached = case((earlier > now, earlier), else_=now)
+    state = Submission.state
+    statement = (
+        select(
+            func.count(Submission.id),
+            _count_if(state == State.IN_PORTFOLIO.value),
+            _count_if(reached >= PHASE_RANK[Phase.CONCEPT.value]),
+            _count_if(reached >= PHASE_RANK[Phase.PILOT.value]),
+            _count_if(reached >= PHASE_RANK[Phase.IMPLEMENTATION.value]),
+            _count_if(state.in_([State.RECEIVED.value, State.AWAITING_INFO.value])),
+            _count_if(state == State.DECLINED.value),
+            _count_if(state == State.DUPLICATE.value),
+            _count_if(state == State.WITHDRAWN.value),
+            _count_if(Initiative.phase == Phase.CLOSED.value),
+        )
+        .select_from(Submission)
+        .outerjoin(Initiative, Initiative.origin_submission_id == Submission.id)
+        .outerjoin(reached_by_decision, reached_by_decision.c.initiative_id == Initiative.id)
+        .where(_between(Submission.submitted_on, scope), *scope.submission_filters())
+    )
+    return Funnel(*(int(v) for v in db.session.execute(statement).one()))
+
+
+# --- follow-up figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    explanation: str
+    current: int
+    previous: int
+    kronor: bool = False
+    part_of: str | None = None  # the key of the figure this one is a part of ("varav")
+
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
+
+
+@dataclass(frozen=True)
+class PartyEmployees:
+    party_id: int | None
+    current: int
+    previous: int
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    year: int
+    budget_kr: int | None
+    granted_kr: int
+
+    @property
+    def left_kr(self) -> int | None:
+        return None if self.budget_kr is None else self.budget_kr - self.granted_kr
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    scope: Scope
+    previous: Scope
+    figures: list[Figure]
+    employees: list[PartyEmployees]  # one per party with anyone involved in either period
+    budgets: list[BudgetLine]  # each calendar year the period touches
+
+
+def follow_up(scope: Scope) -> FollowUp:
+    """SK's follow-up figures for the scope and the period before it. Seven statements."""
+    previous = scope.previous
+    figures = [
+        *_submission_figures(scope, previous),
+        *_decision_figures(scope, previous),
+        _insight_figure(scope, previous),
+        _funding_figure(scope, previous),
+    ]
+    return FollowUp(
+        scope,
+        previous,
+        figures,
+        _employees(scope, previous),
+        _budgets(scope.date_from, scope.date_to),
+    )
+
+
+def _two(statement) -> list[int]:
+    return [int(v or 0) for v in db.session.execute(statement).one()]
+
+
+def _submission_figures(scope: Scope, previous: Scope) -> list[Figure]:
+    day, kind = Submission.submitted_on, Submission.kind
+    idea, challenge = kind == Kind.IDEA.value, kind == Kind.CHALLENGE.value
+    cur, prev = _between(day, scope), _between(day, previous)
+    values = _two(
+        select(
+            _count_if(and_(cur, idea)),
+            _count_if(and_(prev, idea)),
+            _count_if(and_(cur, challenge)),
+            _count_if(and_(prev, challenge)),
+        ).where(day >= previous.date_from, day <= scope.date_to, *scope.submission_filters())
+    )
+    return [
+        Figure(
+            "ideas",
+            _l("Innovationsidéer"),
+            _l("Inlämningar av typen idé som skickades in under perioden."),
+            values[0],
+            values[1],
+        ),
+        Figure(
+            "needs",
+            _l("Insamlade behov"),
+            _l("Inlämningar av typen utmaning eller behov som skickades in under perioden."),
+            values[2],
+            values[3],
+        ),
+    ]
+
+
+def _decision_figures(scope: Scope, previous: Scope) -> list[Figure]:
+    d = Decision
+    on_idea = d.from_phase.in_([Phase.IDEA.value, Phase.CONCEPT.value])
+    rejected = and_(on_idea, d.to_phase == Phase.CLOSED.value)
+    piloted = and_(d.from_phase == Phase.CONCEPT.value, d.to_phase == Phase.PILOT.value)
+    prototype = and_(d.to_phase == Phase.CONCEPT.value, d.from_phase != Phase.CONCEPT.value)
+    pilot = d.to_phase == Phase.PILOT.value
+    columns = []
+    for condition in (on_idea, rejected, piloted, prototype, pilot):
+        for period in (scope, previous):
+            columns.append(
+                _distinct_if(and_(_between(d.decided_on, period), condition), d.initiative_id)
+            )
+    values = _two(
+        select(*columns).where(
+            d.decided_on >= previous.date_from,
+            d.decided_on <= scope.date_to,
+            *scope.initiative_filters(d.initiative_id),
+        )
+    )
+    pairs = [values[i : i + 2] for i in range(0, len(values), 2)]
+    return [
+        Figure(
+            "evaluated",
+            _l("Utvärderade idéer"),
+            _l(
+                "Initiativ i Idéfas eller Konceptfas som Core Team fattade beslut om under "
+                "perioden."
+            ),
+            *pairs[0],
+        ),
+        Figure(
+            "rejected",
+            _l("varav förkastade"),
+            _l("Av de utvärderade: beslut att avsluta initiativet."),
+            *pairs[1],
+            part_of="evaluated",
+        ),
+        Figure(
+            "piloted",
+            _l("varav gick till pilot"),
+            _l("Av de utvärderade: beslut att gå från Konceptfas till Pilotfas."),
+            *pairs[2],
+            part_of="evaluated",
+        ),
+        Figure(
+            "prototypes",
+            _l("Prototyper"),
+            _l("Initiativ som gick in i Konceptfas, där prototyper tas fram, under perioden."),
+            *pairs[3],
+        ),
+        Figure(
+            "pilots",
+            _l("Piloter"),
+            _l("Initiativ som startade en pilot under perioden (nya piloter och omtester)."),
+            *pairs[4],
+        ),
+    ]
+
+
+def _insight_figure(scope: Scope, previous: Scope) -> Figure:
+    values = _two(
+        select(
+            _count_if(_between(Insight.noted_on, scope)),
+            _count_if(_between(Insight.noted_on, previous)),
+        ).where(
+            Insight.noted_on >= previous.date_from,
+            Insight.noted_on <= scope.date_to,
+            *scope.initiative_filters(Insight.initiative_id),
+        )
+    )
+    return Figure(
+        "insights",
+        _l("Insikter"),
+        _l('Insikter och lärdomar ("Halleluja moments") som antecknades under perioden.'),
+        *values,
+    )
+
+
+def _granted_sum(condition) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, FundingRequest.amount_kr), else_=0)), 0)
+
+
+def _funding_figure(scope: Scope, previous: Scope) -> Figure:
+    f = FundingRequest
+    values = _two(
+        select(
+            _granted_sum(_between(f.decided_on, scope)),
+            _granted_sum(_between(f.decided_on, previous)),
+        ).where(
+            f.status == FundingStatus.GRANTED.value,
+            f.decided_on >= previous.date_from,
+            f.decided_on <= scope.date_to,
+            *scope.initiative_filters(f.initiative_id),
+        )
+    )
+    return Figure(
+        "granted",
+        _l("Beviljade medel"),
+        _l("Kronor ur innovationsbudgeten som beviljades till piloter under perioden."),
+        *values,
+        kronor=True,
+    )
+
+
+def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
+    """Distinct employees per party who submitted, or rated an initiative, in each period."""
+    s = Submission
+    submitted = select(
+        s.submitter_id.label("user_id"),
+        s.party_id.label("party_id"),
+        case((_between(s.submitted_on, scope), 1), else_=0).label("cur"),
+        case((_between(s.submitted_on, previous), 1), else_=0).label("prev"),
+    ).where(
+        s.submitter_id.is_not(None),
+        s.submitted_on >= previous.date_from,
+        s.submitted_on <= scope.date_to,
+        *scope.submission_filters(),
+    )
+    rated = (
+        select(
+            Rating.expert_id.label("user_id"),
+            User.party_id.label("party_id"),
+            case((_moment_between(Rating.updated_at, scope), 1), else_=0).label("cur"),
+            case((_moment_between(Rating.updated_at, previous), 1), else_=0).label("prev"),
+        )
+        .join(User, User.id == Rating.expert_id)
+        .where(
+            User.party_id.is_not(None),
+            _moment_between(Rating.updated_at, Scope(previous.date_from, scope.date_to)),
+            *scope.initiative_filters(Rating.initiative_id),
+        )
+    )
+    if scope.source == RESIDENTS:
+        rated = rated.where(false())  # residents are not employees
+    elif scope.source is not None:
+        rated = rated.where(User.party_id == scope.source)
+    involved = union_all(submitted, rated).subquery()
+    statement = (
+        select(
+            involved.c.party_id,
+            _distinct_if(involved.c.cur == 1, involved.c.user_id),
+            _distinct_if(involved.c.prev == 1, involved.c.user_id),
+        )
+        .group_by(involved.c.party_id)
+    )
+    return [PartyEmployees(*row) for row in db.session.execute(statement)]
+
+
+def _budgets(date_from: date, date_to: date) -> list[BudgetLine]:
+    """Each calendar year of the period: its budget and what was granted that year (all of
+    SK: the budget is not split by focus area or party). Two statements."""
+    years = range(date_from.year, date_to.year + 1)
+    budgets = dict(
+        db.session.execute(
+            select(InnovationBudget.year, InnovationBudget.amount_kr).where(
+                InnovationBudget.year.between(years[0], years[-1])
+            )
+        ).all()
+    )
+    year = extract("year", FundingRequest.decided_on)
+    granted = {
+        int(y): int(total)
+        for y, total in db.session.execute(
+            select(year, func.sum(FundingRequest.amount_kr))
+            .where(
+                FundingRequest.status == FundingStatus.GRANTED.value,
+                FundingRequest.decided_on >= date(years[0], 1, 1),
+                FundingRequest.decided_on <= date(years[-1], 12, 31),
+            )
+            .group_by(year)
+        )
+    }
+    return [BudgetLine(y, budgets.get(y), granted.get(y, 0)) for y in years]

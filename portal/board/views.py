@@ -1,0 +1,167 @@
+"""The board's dashboard (/styrelsen), its printable report and the exports.
+
+The dashboard costs the same number of SQL statements whatever the data size: two for the
+filter options, one for the inflow table, one for the funnel, seven for the follow-up
+figures (tests/functional/test_board.py counts them).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.models import Role
+from portal.board import exports
+from portal.board.dashboard import inflow_table
+from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
+from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
+from portal.calls.forms import STOCKHOLM
+from portal.htmx import render_page_or_block
+from portal.permissions import roles_required
+from portal.submissions.models import Submission
+from portal.triage import inbox as inbox_query
+from portal.types import utcnow
+
+log = logging.getLogger(__name__)
+bp = Blueprint("board", __name__)
+
+VIEWERS = (Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN)
+
+
+def _today():
+    return utcnow().astimezone(STOCKHOLM).date()
+
+
+def _read_filters():
+    options = load_options()
+    return options, BoardFilters.from_args(request.args, options, _today())
+
+
+def _context() -> dict:
+    options, filters = _read_filters()
+    party_names = {p.id: p.name for p in options.parties}
+    follow = follow_up(filters.scope)
+    follow.employees.sort(key=lambda e: party_names.get(e.party_id, "\uffff"))
+    return {
+        "options": options,
+        "filters": filters,
+        "table": inflow_table(filters, options),
+        "funnel": funnel(filters.scope),
+        "funnel_steps": FUNNEL_STEPS,
+        "funnel_aside": FUNNEL_ASIDE,
+        "follow": follow,
+        "party_names": party_names,
+        "today": filters.today,
+        "period_labels": PERIOD_LABELS,
+        "per_labels": PER_LABELS,
+        "choices": {
+            "portfolio": [(p.id, p.label) for p in options.portfolios],
+            "source": [(inbox_query.RESIDENTS, _("Invånare"))]
+            + [(p.id, p.name) for p in options.parties],
+        },
+    }
+
+
+@bp.get("/styrelsen")
+@roles_required(*VIEWERS)
+def dashboard():
+    return render_page_or_block("board/dashboard.html", "results", **_context())
+
+
+@bp.get("/styrelsen/rapport")
+@roles_required(*VIEWERS)
+def report():
+    return render_template("board/report.html", **_context())
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def _format(fmt: str) -> str:
+    if fmt not in exports.FORMATS:
+        abort(404)
+    return fmt
+
+
+def _portfolio_names(options) -> dict[int, str]:
+    return {p.id: p.name for p in options.portfolios}
+
+
+@bp.get("/styrelsen/export/inflode.<fmt>")
+@roles_required(*VIEWERS)
+def export_inflow(fmt: str):
+    fmt = _format(fmt)
+    options, filters = _read_filters()
+    table = inflow_table(filters, options)
+    header = [_("Period"), _("Från"), _("Till"), *(s.label for s in table.series), _("Totalt")]
+    rows = [
+        [p.key, p.start.isoformat(), p.end.isoformat(), *counts, total]
+        for p, counts, total in table.rows()
+    ]
+    sheet = exports.Sheet(
+        title=_("Inflöde"),
+        filename=f"inflode-{filters.date_from}-{filters.date_to}",
+        header=header,
+        rows=rows,
+    )
+    return exports.respond(sheet, fmt)
+
+
+@bp.get("/styrelsen/export/inlamningar.<fmt>")
+@roles_required(*VIEWERS)
+def export_submissions(fmt: str):
+    """The period's submissions without personal data, for the board."""
+    fmt = _format(fmt)
+    options, filters = _read_filters()
+    scope: Scope = filters.scope
+    where = [
+        Submission.submitted_on >= scope.date_from,
+        Submission.submitted_on <= scope.date_to,
+        *scope.submission_filters(),
+    ]
+    header, rows = exports.submission_rows(
+        where,
+        [Submission.submitted_at, Submission.id],
+        _portfolio_names(options),
+        contacts=False,
+    )
+    sheet = exports.Sheet(
+        title=_("Inlämningar"),
+        filename=f"inlamningar-{filters.date_from}-{filters.date_to}",
+        header=header,
+        rows=rows,
+    )
+    return exports.respond(sheet, fmt)
+
+
+@bp.get("/inkorg/export/inlamningar.<fmt>")
+@roles_required(Role.PROCESS_SUPPORT, Role.ADMIN)
+def export_contacts(fmt: str):
+    """The inbox's submissions under its filters, with contact details, for process support."""
+    fmt = _format(fmt)
+    inbox_options = inbox_query.load_options()
+    filters = inbox_query.InboxFilters.from_args(request.args, inbox_options)
+    header, rows = exports.submission_rows(
+        filters.where(),
+        filters.order_by(),
+        {p.id: p.name for p in inbox_options.portfolios},
+        contacts=True,
+    )
+    log.info("submissions exported with contact details by user %s", current_user.id)
+    sheet = exports.Sheet(
+        title=_("Med personuppgifter"),
+        filename=f"inlamningar-med-personuppgifter-{_today()}",
+        header=header,
+        rows=rows,
+        heading=[
+            _(
+                "Innehåller personuppgifter: invånares och medarbetares namn, e-post och "
+                "telefon. Hantera filen enligt dataskyddsförordningen och radera den när den "
+                "inte längre behövs."
+            )
+        ],
+    )
+    return exports.respond(sheet, fmt)
