@@ -214,11 +214,17 @@ DEMO_RESIDENTS = [
 
 def seed_demo_content() -> dict[str, int]:
     """Demo content beyond accounts; each capability adds its own part here."""
+    from portal.board.demo import seed_demo_follow_up
     from portal.calls.demo import seed_demo_calls
 
     calls = seed_demo_calls()
     submissions = seed_demo_submissions()
-    return {"utlysningar": calls, "inlämningar": submissions, "triage": seed_demo_process()}
+    return {
+        "utlysningar": calls,
+        "inlämningar": submissions,
+        "triage": seed_demo_process(),
+        "uppföljning": seed_demo_follow_up(),
+    }
 
 
 def _demo_audit(submission, action: str, at, changes: dict) -> None:
