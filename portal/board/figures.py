@@ -462,14 +462,11 @@ def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
     elif scope.source is not None:
         rated = rated.where(User.party_id == scope.source)
     involved = union_all(submitted, rated).subquery()
-    statement = (
-        select(
-            involved.c.party_id,
-            _distinct_if(involved.c.cur == 1, involved.c.user_id),
-            _distinct_if(involved.c.prev == 1, involved.c.user_id),
-        )
-        .group_by(involved.c.party_id)
-    )
+    statement = select(
+        involved.c.party_id,
+        _distinct_if(involved.c.cur == 1, involved.c.user_id),
+        _distinct_if(involved.c.prev == 1, involved.c.user_id),
+    ).group_by(involved.c.party_id)
     return [PartyEmployees(*row) for row in db.session.execute(statement)]
 
 
