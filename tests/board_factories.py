@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -75,3 +75,28 @@ def make_submission(
     if commit:
         db.session.commit()
     return submission
+
+
+def initiative_from(submission: Submission, *moves: tuple[str, str, date], actor=None):
+    """The submission taken into its focus area's portfolio, then moved on by Core Team
+    decisions (outcome, to_phase, decided_on) through phases.decide()."""
+    from portal.evaluation.models import Initiative, Phase
+    from portal.evaluation.phases import decide
+
+    area = submission.focus_area
+    assert area is not None, "a focus area first"
+    submission.state = "in_portfolio"
+    initiative = Initiative(
+        title=submission.title,
+        portfolio_id=area.portfolio_id,
+        focus_area=area,
+        phase=Phase.IDEA,
+        origin_submission=submission,
+    )
+    db.session.add(initiative)
+    db.session.flush()
+    for outcome, to_phase, day in moves:
+        decide(initiative, outcome=outcome, to_phase=to_phase, decided_on=day,
+               rationale="Beslut.", actor=actor)  # fmt: skip
+    db.session.commit()
+    return initiative
