@@ -53,6 +53,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal.board.views import bp as board_bp
     from portal.calls.views import bp as calls_bp
     from portal.evaluation.views import bp as evaluation_bp
+    from portal.hub.views import bp as hub_bp
     from portal.main.views import bp as main_bp
     from portal.submissions.views import bp as submissions_bp
     from portal.texts.views import bp as texts_bp
@@ -60,7 +61,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
     for blueprint in (
         main_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp, triage_bp,
-        evaluation_bp, api_bp, api_tokens_bp, board_bp,
+        evaluation_bp, api_bp, api_tokens_bp, hub_bp, board_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

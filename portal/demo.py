@@ -216,6 +216,7 @@ def seed_demo_content() -> dict[str, int]:
     """Demo content beyond accounts; each capability adds its own part here."""
     from portal.board.demo import seed_demo_follow_up
     from portal.calls.demo import seed_demo_calls
+    from portal.hub.demo import seed_demo_hub
 
     calls = seed_demo_calls()
     submissions = seed_demo_submissions()
@@ -224,6 +225,7 @@ def seed_demo_content() -> dict[str, int]:
         "inlämningar": submissions,
         "triage": seed_demo_process(),
         "uppföljning": seed_demo_follow_up(),
+        "hubben": seed_demo_hub(),  # after the process: it publishes what the demo made
     }
 
 

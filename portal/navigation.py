@@ -21,6 +21,7 @@ class NavItem:
 
 NAV = [
     NavItem(_l("Utlysningar"), "calls.index", ANYONE),
+    NavItem(_l("Hubben"), "hub.index", ANYONE),
     NavItem(_l("Lämna in"), "submissions.new", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Mina inlämningar"), "submissions.mine", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),

@@ -1,0 +1,381 @@
+"""The public hub, the initiative pages, the showroom and the feeds; and process support's
+page for what is published."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import format_time, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import Role
+from portal.calls.models import Audience, Call
+from portal.calls.services import slugify
+from portal.evaluation.models import PHASE_LABELS, Decision, Initiative, Insight, Phase
+from portal.evaluation.views import INITIATIVE_PAGE_EXTRAS
+from portal.extensions import db
+from portal.forms import int_or_none
+from portal.htmx import render_page_or_block
+from portal.hub import feeds, listing, public, search, services
+from portal.hub.forms import PublicationForm
+from portal.hub.models import Publication
+from portal.permissions import public as public_view
+from portal.permissions import roles_required
+from portal.reference.models import Portfolio
+from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
+from portal.types import utcnow
+
+bp = Blueprint("hub", __name__)
+
+MANAGERS = (Role.PROCESS_SUPPORT, Role.ADMIN)
+SHOWROOM_REFRESH_SECONDS = 60
+
+
+def initiative_url(initiative: Initiative) -> str:
+    return url_for("hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title))
+
+
+def showroom_url(portfolio_id: int, name: str) -> str:
+    return url_for("hub.showroom", portfolio_id=portfolio_id, slug=slugify(name))
+
+
+@bp.app_context_processor
+def _urls() -> dict:
+    return {"hub_initiative_url": initiative_url, "hub_showroom_url": showroom_url}
+
+
+# --- the hub ---------------------------------------------------------------------------------
+
+
+@bp.get("/hubb")
+@public_view
+def index():
+    options = listing.load_options()
+    query = listing.HubQuery.from_args(request.args, options)
+    results = search.search(query.q, query.filters, query.sort, query.page)
+    query.page = results.page
+    context = {
+        "query": query,
+        "options": options,
+        "results": results,
+        "sort_labels": listing.SORT_LABELS,
+        "phase_labels": PHASE_LABELS,
+        "area_names": listing.current_area_names(),
+    }
+    return render_page_or_block("hub/index.html", "results", **context)
+
+
+@bp.get("/hubb/<int:initiative_id>")
+@bp.get("/hubb/<int:initiative_id>-<slug>")
+@public_view
+def initiative(initiative_id: int, slug: str | None = None):
+    found = public.published_initiative(initiative_id)
+    if found is None:
+        abort(404)  # unpublished or unknown alike: nothing says it exists
+    if slug != slugify(found.title):
+        return redirect(initiative_url(found), 301)
+    shown = public.public_initiative(found)
+    return render_page_or_block(
+        "hub/initiative.html",
+        "content",
+        shown=shown,
+        initiative=found,
+        area_name=listing.current_area_names().get(found.portfolio_id, found.focus_area.name),
+        phase_labels=PHASE_LABELS,
+        function_labels=FUNCTION_LABELS,
+        type_labels=TYPE_LABELS,
+        steps=[p for p in Phase if p != Phase.CLOSED],
+    )
+
+
+# --- the showroom ----------------------------------------------------------------------------
+
+
+@bp.get("/showroom")
+@public_view
+def showrooms():
+    names = listing.current_area_names()
+    counts = dict(
+        db.session.execute(
+            select(Initiative.portfolio_id, db.func.count())
+            .where(public.published_clause(), Initiative.phase.in_(list(public.ONGOING)))
+            .group_by(Initiative.portfolio_id)
+        ).all()
+    )
+    areas = sorted(names.items(), key=lambda kv: kv[1])
+    return render_page_or_block("hub/showrooms.html", "content", areas=areas, counts=counts)
+
+
+@bp.get("/showroom/<int:portfolio_id>")
+@bp.get("/showroom/<int:portfolio_id>-<slug>")
+@public_view
+def showroom(portfolio_id: int, slug: str | None = None):
+    if db.session.get(Portfolio, portfolio_id) is None:
+        abort(404)
+    name = listing.current_area_names()[portfolio_id]
+    if slug != slugify(name):
+        return redirect(showroom_url(portfolio_id, name), 301)
+    ongoing = list(
+        db.session.scalars(
+            select(Initiative)
+            .where(
+                public.published_clause(),
+                Initiative.portfolio_id == portfolio_id,
+                Initiative.phase.in_(list(public.ONGOING)),
+            )
+            .order_by(Initiative.title, Initiative.id)
+        )
+    )
+    columns = [(phase, [i for i in ongoing if i.phase == phase]) for phase in public.ONGOING]
+    return render_page_or_block(
+        "hub/showroom.html",
+        "board",
+        name=name,
+        portfolio_id=portfolio_id,
+        columns=columns,
+        total=len(ongoing),
+        phase_labels=PHASE_LABELS,
+        parties=search.party_names([i.id for i in ongoing]),
+        updated=format_time(utcnow(), "HH:mm"),
+        refresh_seconds=SHOWROOM_REFRESH_SECONDS,
+    )
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+def _feed(path: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
+    base = current_app.config["BASE_URL"]
+    body = feeds.atom(
+        feed_id=base + path,
+        title=title,
+        subtitle=subtitle,
+        self_url=base + path,
+        alternate_url=base + alternate,
+        author="Samhällskontraktet",
+        language=str(get_locale() or "sv"),
+        entries=entries,
+    )
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+@bp.get("/hubb/flode.atom")
+@public_view
+def initiatives_feed():
+    base = current_app.config["BASE_URL"]
+    names = listing.current_area_names()
+    rows = db.session.execute(
+        select(Initiative, Publication)
+        .join(Publication, Publication.initiative_id == Initiative.id)
+        .where(Publication.published.is_(True))
+        .order_by(Publication.published_at.desc(), Initiative.id.desc())
+        .limit(feeds.FEED_SIZE)
+    ).all()
+    entries = []
+    for initiative, publication in rows:
+        fields = {f.key: f.text for f in public.public_fields(initiative, publication)}
+        area = names.get(initiative.portfolio_id, "")
+        entries.append(
+            feeds.Entry(
+                id=f"{base}/hubb/{initiative.id}",
+                title=initiative.title,
+                link=base + initiative_url(initiative),
+                published=publication.first_published_at or publication.published_at,
+                updated=publication.published_at,
+                summary=fields.get(public.SUMMARY)
+                or _("%(phase)s inom %(area)s.", phase=initiative.phase_label, area=area),
+                categories=(area,) if area else (),
+            )
+        )
+    return _feed(
+        "/hubb/flode.atom",
+        "/hubb",
+        _("Samhällskontraktet: nya initiativ i hubben"),
+        _("Initiativ som har publicerats i Samhällskontraktets öppna hubb."),
+        entries,
+    )
+
+
+@bp.get("/utlysningar/flode.atom")
+@public_view
+def calls_feed():
+    """Open calls that anyone may answer: published, open now, open to residents."""
+    base = current_app.config["BASE_URL"]
+    now = utcnow()
+    calls = db.session.scalars(
+        select(Call)
+        .where(
+            Call.published_at.is_not(None),
+            Call.audience == Audience.RESIDENTS.value,
+            Call.opens_at <= now,
+            Call.closes_at > now,
+        )
+        .options(joinedload(Call.host_party))
+        .order_by(Call.opens_at.desc(), Call.id.desc())
+        .limit(feeds.FEED_SIZE)
+    ).unique()
+    entries = [
+        feeds.Entry(
+            id=f"{base}/utlysningar/{call.slug}",
+            title=call.title,
+            link=f"{base}/utlysningar/{call.slug}",
+            published=max(call.opens_at, call.published_at),
+            updated=max(call.opens_at, call.published_at),
+            summary=call.question,
+            categories=tuple(a.name for a in call.focus_areas),
+        )
+        for call in calls
+    ]
+    return _feed(
+        "/utlysningar/flode.atom",
+        "/utlysningar",
+        _("Samhällskontraktet: öppna utlysningar"),
+        _("Utlysningar som just nu är öppna för invånare och medarbetare."),
+        entries,
+    )
+
+
+# --- process support: what is published ------------------------------------------------------
+
+
+def _load(initiative_id: int) -> Initiative:
+    initiative = db.session.get(Initiative, initiative_id)
+    if initiative is None:
+        abort(404)
+    return initiative
+
+
+def _field_choices(initiative: Initiative) -> list[tuple[str, object, str]]:
+    """(key, label, text) of each text that can be published and is not empty."""
+    origin = initiative.origin_submission
+    choices = []
+    for key in public.PUBLISHABLE:
+        text = initiative.summary if key == public.SUMMARY else getattr(origin, key, "")
+        if (text or "").strip():
+            choices.append((key, public.field_label(key), text.strip()))
+    return choices
+
+
+def _publication_page(initiative: Initiative, form=None, *, conflict=False, status=200):
+    publication = db.session.get(Publication, initiative.id)
+    decisions = list(
+        db.session.scalars(
+            select(Decision)
+            .where(Decision.initiative_id == initiative.id)
+            .order_by(Decision.decided_on, Decision.id)
+        )
+    )
+    insights = list(
+        db.session.scalars(
+            select(Insight)
+            .where(Insight.initiative_id == initiative.id)
+            .order_by(Insight.noted_on.desc(), Insight.id.desc())
+        )
+    )
+    fields = _field_choices(initiative)
+    if form is None:
+        form = PublicationForm(
+            formdata=None,
+            fields=[(k, label) for k, label, _text in fields],
+            decisions=decisions,
+            insights=insights,
+            data={
+                "published": bool(publication and publication.published),
+                "public_fields": list(publication.public_fields) if publication else [],
+                "show_submitter_name": bool(publication and publication.show_submitter_name),
+                "public_rationales": [d.id for d in decisions if d.rationale_public],
+                "public_insights": [i.id for i in insights if i.public],
+                "version": str(publication.version if publication else 0),
+            },
+        )
+    origin = initiative.origin_submission
+    return render_page_or_block(
+        "hub/publication.html",
+        "content",
+        status=status,
+        initiative=initiative,
+        publication=publication,
+        form=form,
+        fields=fields,
+        decisions=decisions,
+        insights=insights,
+        consent=bool(origin and origin.consent_named_publicly),
+        origin=origin,
+        conflict=conflict,
+        phase_labels=PHASE_LABELS,
+    )
+
+
+@bp.get("/initiativ/<int:initiative_id>/publicering")
+@roles_required(*MANAGERS)
+def publication(initiative_id: int):
+    return _publication_page(_load(initiative_id))
+
+
+@bp.post("/initiativ/<int:initiative_id>/publicering")
+@roles_required(*MANAGERS)
+def save_publication(initiative_id: int):
+    initiative = _load(initiative_id)
+    decisions = db.session.scalars(
+        select(Decision).where(Decision.initiative_id == initiative.id)
+    ).all()
+    insights = db.session.scalars(
+        select(Insight).where(Insight.initiative_id == initiative.id)
+    ).all()
+    form = PublicationForm(
+        fields=[(k, label) for k, label, _text in _field_choices(initiative)],
+        decisions=decisions,
+        insights=insights,
+    )
+    if not form.validate_on_submit():
+        return _publication_page(initiative, form, status=422)
+    try:
+        services.update_publication(
+            initiative,
+            published=form.published.data,
+            public_fields=form.public_fields.data or [],
+            show_submitter_name=form.show_submitter_name.data,
+            public_rationales=form.public_rationales.data or [],
+            public_insights=form.public_insights.data or [],
+            expected_version=int_or_none(form.version.data),
+            actor=current_user,
+        )
+        db.session.commit()
+    except services.PublicationRefused as refused:
+        db.session.rollback()
+        form.form_errors.append(refused.message)
+        return _publication_page(_load(initiative_id), form, status=422)
+    except (services.PublicationConflict, StaleDataError):
+        db.session.rollback()
+        initiative = _load(initiative_id)
+        form.version.data = str(services.current_version(initiative))
+        return _publication_page(initiative, form, conflict=True, status=409)
+    if form.published.data:
+        flash(_("Publiceringen är sparad. Initiativet syns i hubben."), "success")
+    else:
+        flash(_("Publiceringen är sparad. Initiativet syns inte i hubben."), "success")
+    return redirect(url_for("hub.publication", initiative_id=initiative.id))
+
+
+@bp.post("/initiativ/<int:initiative_id>/avpublicera")
+@roles_required(*MANAGERS)
+def unpublish(initiative_id: int):
+    initiative = _load(initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    if services.unpublish(initiative, actor=current_user):
+        db.session.commit()
+        flash(_("Initiativet är borttaget ur hubben."), "success")
+    return redirect(url_for("hub.publication", initiative_id=initiative.id))
+
+
+def _initiative_page_extra(initiative: Initiative, user) -> dict:
+    """The initiative page (portal/evaluation) says whether the hub shows it, with a link."""
+    publication = db.session.get(Publication, initiative.id)
+    return {"hub_publication": publication, "hub_public_url": initiative_url(initiative)}
+
+
+INITIATIVE_PAGE_EXTRAS.append(_initiative_page_extra)
