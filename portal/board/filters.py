@@ -312,7 +312,7 @@ class BoardFilters:
 
     def presets(self) -> list[tuple[Preset, bool]]:
         return [
-            (p, (p.date_from, p.date_to) == (self.date_from, self.date_to))
+            (p, (p.date_from, p.date_to, p.period) == (self.date_from, self.date_to, self.period))
             for p in presets(self.today)
         ]
 

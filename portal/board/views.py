@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -68,7 +68,16 @@ def _context() -> dict:
 @bp.get("/styrelsen")
 @roles_required(*VIEWERS)
 def dashboard():
-    return render_page_or_block("board/dashboard.html", "results", **_context())
+    context = _context()
+    response = render_page_or_block("board/dashboard.html", "results", **context)
+    if request.headers.get("HX-Request"):
+        # The address bar shows the filters as the server read them, not the raw form.
+        response.headers["HX-Push-Url"] = _dashboard_url(context["filters"])
+    return response
+
+
+def _dashboard_url(filters) -> str:
+    return f"{url_for('board.dashboard')}?{filters.query()}"
 
 
 @bp.get("/styrelsen/rapport")

@@ -325,3 +325,10 @@ def test_dashboard_statement_count_is_the_same_for_10_and_500_submissions(app, c
     large = {url: count_statements(app, client, url) for url in urls}
     assert large == small
     assert max(small.values()) <= 14, small  # 11 for the figures, the rest the session
+
+
+def test_inbox_links_the_contact_export_with_its_filters(client, login_as, inflow):
+    login_as(Role.PROCESS_SUPPORT)
+    html = client.get("/inkorg?state=all&kind=idea").get_data(as_text=True)
+    assert "innehåller personuppgifter" in html
+    assert 'href="/inkorg/export/inlamningar.csv?state=all&amp;kind=idea"' in html
