@@ -46,6 +46,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     _init_login(app)
 
     from portal import models  # noqa: F401  (every model registered with the metadata)
+    from portal.accessibility.views import bp as accessibility_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.api.token_views import bp as api_tokens_bp
@@ -60,8 +61,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal.triage.views import bp as triage_bp
 
     for blueprint in (
-        main_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp, triage_bp,
-        evaluation_bp, api_bp, api_tokens_bp, hub_bp, board_bp,
+        main_bp, accessibility_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp,
+        triage_bp, evaluation_bp, api_bp, api_tokens_bp, hub_bp, board_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

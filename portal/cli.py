@@ -1,4 +1,5 @@
-"""Command-line tasks: flask --app portal seed | outbox send | create-admin."""
+"""Command-line tasks: flask --app portal seed | outbox send | create-admin |
+accessibility record-check."""
 
 from __future__ import annotations
 
@@ -42,6 +43,28 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Skickade: {total_sent}, misslyckade: {total_failed}")
 
     app.cli.add_command(outbox)
+
+    accessibility = AppGroup("accessibility", help="The accessibility statement.")
+
+    @accessibility.command("record-check")
+    @click.argument("report", type=click.File("r", encoding="utf-8"))
+    def record_check(report) -> None:
+        """Record an automated check (the JSON the browser tests write) for the statement."""
+        import json
+
+        from portal.accessibility.services import record_check as record
+
+        try:
+            check = record(json.load(report))
+        except ValueError as error:
+            raise click.ClickException(f"Rapporten kunde inte läsas: {error}") from None
+        db.session.commit()
+        click.echo(
+            f"Granskning {check.checked_at:%Y-%m-%d %H:%M}: {check.pages} sidor, "
+            f"{check.violations} brister."
+        )
+
+    app.cli.add_command(accessibility)
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -4,7 +4,7 @@ and small coercions for select values."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,6 +25,16 @@ class DayField(DateField):
 
 class ChoiceField(SelectField):
     """A select whose refusal of an unknown value is said in plain Swedish."""
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(str(BAD_CHOICE)) from None
+
+
+class RadioChoiceField(RadioField):
+    """A radio group whose refusal of an unknown value is said in plain Swedish."""
 
     def pre_validate(self, form) -> None:
         try:

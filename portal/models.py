@@ -1,5 +1,6 @@
 """Imports every model so that the metadata (and Alembic) sees the whole schema."""
 
+from portal.accessibility.models import AccessibilityCheck, AccessibilityStatement  # noqa: F401
 from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
 from portal.api.models import ApiToken  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401

@@ -1,1 +1,1 @@
-"""Public pages: the home page, health check, language choice, accessibility statement."""
+"""Public pages: the home page, health check, language choice."""

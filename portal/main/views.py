@@ -25,12 +25,6 @@ def home():
     return render_template("main/home.html")
 
 
-@bp.get("/tillganglighet")
-@public
-def accessibility():
-    return render_template("main/accessibility.html")
-
-
 @bp.post("/sprak")
 @public
 def set_language():

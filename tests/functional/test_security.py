@@ -305,7 +305,7 @@ def test_500_page_is_generic_and_logged(app, client, db, monkeypatch, caplog):
     def broken():
         raise RuntimeError("hemlig detalj: lösenordet till databasen")
 
-    monkeypatch.setitem(app.view_functions, "main.accessibility", broken)
+    monkeypatch.setitem(app.view_functions, "accessibility.statement", broken)
     response = client.get("/tillganglighet")
     assert response.status_code == 500
     page = text(response)
@@ -324,7 +324,7 @@ def test_500_rolls_back_what_the_view_did(app, client, db, monkeypatch):
         _db.session.flush()
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(app.view_functions, "main.accessibility", half_done)
+    monkeypatch.setitem(app.view_functions, "accessibility.statement", half_done)
     assert client.get("/tillganglighet").status_code == 500
     _db.session.expire_all()
     assert _db.session.scalar(select(User).where(User.email == "halv@example.org")) is None
