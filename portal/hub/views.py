@@ -3,6 +3,8 @@ page for what is published."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
@@ -16,7 +18,7 @@ from portal.calls.models import Audience, Call
 from portal.calls.services import slugify
 from portal.evaluation.models import PHASE_LABELS, Decision, Initiative, Insight, Phase
 from portal.evaluation.views import INITIATIVE_PAGE_EXTRAS
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.forms import int_or_none
 from portal.htmx import render_page_or_block
 from portal.hub import feeds, listing, public, search, services
@@ -53,6 +55,12 @@ def _urls() -> dict:
 @bp.get("/hubb")
 @public_view
 def index():
+    # A form sends its empty fields too; the address keeps only what was chosen, so it can be
+    # read, shared and bookmarked (a redirect without JavaScript, HX-Push-Url with it).
+    chosen = [(k, v) for k, v in request.args.items(multi=True) if v.strip()]
+    address = f"{listing.PATH}?{urlencode(chosen)}" if chosen else listing.PATH
+    if len(chosen) != len(list(request.args.items(multi=True))) and not htmx:
+        return redirect(address)
     options = listing.load_options()
     query = listing.HubQuery.from_args(request.args, options)
     results = search.search(query.q, query.filters, query.sort, query.page)
@@ -65,7 +73,10 @@ def index():
         "phase_labels": PHASE_LABELS,
         "area_names": listing.current_area_names(),
     }
-    return render_page_or_block("hub/index.html", "results", **context)
+    response = render_page_or_block("hub/index.html", "results", **context)
+    if htmx and not htmx.history_restore_request:
+        response.headers["HX-Push-Url"] = address
+    return response
 
 
 @bp.get("/hubb/<int:initiative_id>")
@@ -140,7 +151,9 @@ def showroom(portfolio_id: int, slug: str | None = None):
         phase_labels=PHASE_LABELS,
         parties=search.party_names([i.id for i in ongoing]),
         updated=format_time(utcnow(), "HH:mm"),
-        refresh_seconds=SHOWROOM_REFRESH_SECONDS,
+        refresh_seconds=current_app.config.get(
+            "HUB_SHOWROOM_REFRESH_SECONDS", SHOWROOM_REFRESH_SECONDS
+        ),
     )
 
 

@@ -100,6 +100,18 @@ def test_htmx_search_gets_the_results_fragment_and_the_status(client):
     assert "HX-Request" in ", ".join(response.headers.get_all("Vary"))
 
 
+def test_the_address_keeps_only_what_was_chosen(client):
+    """A form sends its empty fields too: without JavaScript a redirect drops them; with
+    htmx the pushed address is the same clean one."""
+    response = client.get("/hubb?q=%C3%A4ldre&fokusomrade=&fas=&part=&sortering=")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/hubb?q=%C3%A4ldre"
+    assert client.get("/hubb?q=&fas=").headers["Location"] == "/hubb"
+    fragment = client.get("/hubb?q=%C3%A4ldre&fas=", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.headers["HX-Push-Url"] == "/hubb?q=%C3%A4ldre"
+
+
 def test_no_hits_says_so(client):
     make_hub_initiative("Promenadvänner")
     body = html(client.get("/hubb?q=xylofon"))
