@@ -33,7 +33,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: an error message or log line never carries the values of a statement
+    # (names, e-mail addresses), only the SQL.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Mail: with no MAIL_SERVER the outbox writes each message to the log instead of sending.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
+from flask_login import AnonymousUserMixin
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,12 @@ TEXTS = {
     ),
     503: (_l("Tjänsten är inte tillgänglig"), _l("Försök igen om en stund.")),
 }
+DATABASE_DOWN_TEXT = _l(
+    "Portalen når inte sin databas just nu, så det du skickade har inte sparats – inte heller "
+    "en del av det. Gå tillbaka i webbläsaren; texten finns oftast kvar i formuläret. Försök "
+    "igen om en stund."
+)
+RETRY_AFTER_SECONDS = 30
 CSRF_TEXT = _l(
     "Formuläret hade gått ut eller saknade en säkerhetskod. Gå tillbaka, ladda om sidan och "
     "skicka igen."
@@ -58,6 +67,26 @@ def register(app: Flask) -> None:
         response = render_error(code)
         if code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_down(error: DBAPIError):
+        """The database cannot be reached: 503, nothing half-saved (the transaction is rolled
+        back), and the next request tries again on a fresh connection (pool_pre_ping)."""
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, type(error.orig)
+        )
+        from portal.extensions import db
+
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        with contextlib.suppress(Exception):
+            db.session.remove()
+        # The page must not need the database: show it as to a visitor not logged in.
+        g._login_user = AnonymousUserMixin()
+        response = render_error(503, text=DATABASE_DOWN_TEXT)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     @app.errorhandler(Exception)
