@@ -6,8 +6,8 @@ import contextlib
 import logging
 
 from flask import Flask, g, make_response, render_template, request
-from flask_login import AnonymousUserMixin
 from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException

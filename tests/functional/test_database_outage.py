@@ -10,6 +10,7 @@ with the error SQLite gives when it cannot reach its file.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -64,19 +65,15 @@ class CuttableProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.down = True
         with self.lock:
             for s in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
             self.sockets.clear()
 
@@ -145,7 +142,9 @@ def counts() -> dict[str, int]:
     return {
         model.__tablename__: _db.session.scalar(select(func.count()).select_from(model))
         for model in (Submission, Attachment, OutboxMessage)
-    } | {"counter": _db.session.scalar(select(func.coalesce(func.max(RegistrationCounter.last), 0)))}
+    } | {
+        "counter": _db.session.scalar(select(func.coalesce(func.max(RegistrationCounter.last), 0)))
+    }
 
 
 def test_an_outage_during_a_submission_saves_nothing_and_the_portal_recovers(db, outage):
