@@ -230,6 +230,7 @@ class Results:
     searched: bool  # the query held words to search for
     ignored_query: bool = False  # the query held only stop words or signs
     parties: dict[int, list[str]] = field(default_factory=dict)  # initiative id → names
+    snippets: dict[int, str] = field(default_factory=dict)  # initiative id → public text
 
     @property
     def pages(self) -> int:
@@ -288,7 +289,28 @@ def search(
         searched=not parsed.empty,
         ignored_query=parsed.empty and bool((query or "").strip()),
         parties=party_names(ids),
+        snippets=snippets(ids),
     )
+
+
+SNIPPET_LENGTH = 180
+
+
+def snippets(initiative_ids: list[int]) -> dict[int, str]:
+    """The start of each initiative's public text, from its search document (so only what
+    is published), cut at a word."""
+    out = {}
+    for initiative_id, body in db.session.execute(
+        select(SearchDocument.initiative_id, SearchDocument.body).where(
+            SearchDocument.initiative_id.in_(initiative_ids)
+        )
+    ):
+        first = " ".join(body.split("\n\n", 1)[0].split())
+        if len(first) > SNIPPET_LENGTH:
+            first = first[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + " …"
+        if first:
+            out[initiative_id] = first
+    return out
 
 
 def _filter_clauses(filters: Filters) -> list:

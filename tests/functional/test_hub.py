@@ -76,8 +76,15 @@ def test_hub_lists_published_initiatives_only(client):
     make_hub_initiative("Sensorer som larmar", publish=False)
     body = html(client.get("/hubb"))
     assert "Promenadvänner" in body
+    assert "Äldre går tillsammans." in body  # the start of its public text
     assert "Sensorer som larmar" not in body
     assert "1 initiativ" in body
+
+
+def test_list_text_is_cut_at_a_word(client):
+    make_hub_initiative("Långt", summary="ord " * 100)
+    body = html(client.get("/hubb"))
+    assert ("ord " * 44).strip() + " …" in body
 
 
 def test_search_form_works_without_javascript_and_the_address_holds_it(client):
