@@ -101,20 +101,13 @@ def _select_locale() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from portal.accounts.models import User
+    from portal.accounts.sessions import load_user
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        raw_id, _sep, version = user_id.partition(":")
-        if not raw_id.isdigit():
-            return None
-        user = db.session.get(User, int(raw_id))
-        if user is None or not user.active or str(user.session_version) != version:
-            return None
-        return user
+    # The cookie's session_version must be current and its row in user_sessions must exist.
+    login_manager.user_loader(load_user)
 
 
 def _expire_idle_sessions() -> None:

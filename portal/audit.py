@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -14,6 +14,8 @@ from portal.types import UTCDateTime, utcnow
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
+    # One object's history, newest first (timelines, an account's security events).
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

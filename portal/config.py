@@ -29,6 +29,9 @@ class Config:
     DEBUG = False
     TESTING = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Earlier keys, comma-separated, still accepted while a new SECRET_KEY is rolled out
+    # (session cookies, and the encrypted TOTP secrets of portal/accounts/mfa.py).
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}")
@@ -75,6 +78,10 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 
     PASSWORD_RESET_TTL = timedelta(hours=1)
+    # Two-factor authentication is required for these roles and optional for the others.
+    MFA_REQUIRED_ROLES = ("admin", "process_support")
+    # How long the step between a correct password and the second factor may take.
+    MFA_PENDING_TTL = timedelta(minutes=5)
     INVITE_TTL = timedelta(days=7)
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))

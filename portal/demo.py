@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.accounts import mfa
 from portal.accounts.models import Role, User, UserRole
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.reference.models import Party
+from portal.types import utcnow
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105  (documented in the README; demo only)
+# The authenticator-app secret of the demo accounts whose roles require two-factor
+# authentication (admin, process support); documented in the README so that testers can
+# compute codes. Demo only: every real account enrols with its own random secret.
+DEMO_TOTP_SECRET = "SAMHALLSKONTRAKTETDEMOTOTPKOD234"  # noqa: S105
 
 # e-mail, name, party name (or None), roles
 DEMO_USERS = [
@@ -46,6 +52,9 @@ def seed_demo_users() -> int:
             password_hash=password_hash,
         )
         user.role_rows = [UserRole(role=role.value) for role in sorted(roles)]
+        if mfa.is_required(user):
+            user.totp_secret = mfa.seal(DEMO_TOTP_SECRET)
+            user.totp_enabled_at = utcnow()
         db.session.add(user)
         added += 1
     db.session.flush()

@@ -73,11 +73,22 @@ def access_of(endpoint: str | None) -> str | frozenset | TokenAccess | None:
     return getattr(view, "access", None)
 
 
+# What a logged-in user whose roles require two-factor authentication may reach before
+# enrolling (portal/accounts/mfa.py): enrolment itself, logging out, the language.
+BEFORE_ENROLMENT = frozenset(
+    {"accounts.mfa_setup", "accounts.mfa_recovery_codes", "accounts.logout", "main.set_language"}
+)
+
+
 def enforce_access():
     """before_request: apply the endpoint's declaration."""
     if request.endpoint is None:  # 404 or 405: let Flask answer
         return None
     access = access_of(request.endpoint)
+    if request.endpoint != "static" and not isinstance(access, TokenAccess):
+        refused = _second_factor_missing()
+        if refused is not None:
+            return refused
     if access == PUBLIC:
         return None
     if isinstance(access, TokenAccess):
@@ -94,6 +105,22 @@ def enforce_access():
     if isinstance(access, frozenset) and current_user.has_role(*access):
         return None
     abort(403)
+
+
+def _second_factor_missing():
+    """A user whose roles require a second factor reaches nothing else until it is set up."""
+    from portal.accounts.mfa import needs_enrolment
+
+    if (
+        request.endpoint in BEFORE_ENROLMENT
+        or not current_user.is_authenticated
+        or not needs_enrolment(current_user)
+    ):
+        return None
+    if request.headers.get("HX-Request"):
+        abort(403)
+    flash(_("Aktivera tvåstegsverifiering innan du fortsätter. Din roll kräver det."), "info")
+    return redirect(url_for("accounts.mfa_setup"))
 
 
 def _safe_next_path() -> str:

@@ -12,6 +12,9 @@ from portal.extensions import db
 from portal.reference.models import Party
 
 PASSWORD = "a-long-test-password-1"
+# The authenticator-app secret of every test user with two-factor authentication
+# (tests/conftest.py's login() computes the code from it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _seq = itertools.count(1)
 
 
@@ -29,7 +32,13 @@ def make_user(
     party_name: str | None = "Västerås stad",
     password: str | None = PASSWORD,
     active: bool = True,
+    mfa: bool | None = None,
 ) -> User:
+    """A saved user. `mfa`: enrolled in two-factor authentication with TOTP_SECRET; by
+    default when the roles require it (admin, process support), as in real use."""
+    from portal.accounts import mfa as two_factor
+    from portal.types import utcnow
+
     n = next(_seq)
     user = User(
         email=email or f"user{n}@example.org",
@@ -39,6 +48,11 @@ def make_user(
         active=active,
     )
     user.role_rows = [UserRole(role=r.value) for r in sorted(roles or {Role.EMPLOYEE})]
+    if mfa is None:
+        mfa = two_factor.is_required(user)
+    if mfa:
+        user.totp_secret = two_factor.seal(TOTP_SECRET)
+        user.totp_enabled_at = utcnow()
     db.session.add(user)
     db.session.commit()
     return user

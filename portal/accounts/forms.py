@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
@@ -76,4 +76,34 @@ class ChangePasswordForm(NewPasswordForm):
         _l("Nuvarande lösenord"),
         validators=[InputRequired(_l("Fyll i ditt nuvarande lösenord."))],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TotpCodeForm(FlaskForm):
+    """Six digits from the authenticator app."""
+
+    code = StringField(
+        _l("Kod från appen"),
+        validators=[InputRequired(_l("Fyll i koden från appen.")), Length(max=20)],
+        description=_l("Sex siffror. Koden byts var 30:e sekund."),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "pattern": "[0-9 ]*",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+        },
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        _l("Återställningskod"),
+        validators=[InputRequired(_l("Fyll i en av dina återställningskoder.")), Length(max=40)],
+        description=_l("Tio tecken, till exempel abcde-fgh23. Varje kod fungerar en gång."),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+        },
     )

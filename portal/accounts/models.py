@@ -41,6 +41,11 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor authentication (portal/accounts/mfa.py): the TOTP secret, encrypted with a key
+    # derived from SECRET_KEY; the time step of the last accepted code, so each code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     party: Mapped[Party | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -58,6 +63,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return self.active
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         # The session carries the version, so a copied cookie dies with logout.
@@ -99,6 +108,41 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only a salted hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(db.Model):
+    """A logged-in browser (portal/accounts/sessions.py). The Flask session carries a random
+    key; only its SHA-256 is stored. Deleting the row logs that browser out."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint("method IN ('password', 'totp', 'recovery_code')", name="method_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Minimised: "Firefox, Linux" rather than the whole User-Agent; the network, not the address.
+    browser: Mapped[str] = mapped_column(String(80), default="")
+    network: Mapped[str] = mapped_column(String(50), default="")
+    # How the login was made: "password", "totp" or "recovery_code".
+    method: Mapped[str] = mapped_column(String(20), default="password")
 
     user: Mapped[User] = relationship()
 

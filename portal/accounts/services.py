@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.accounts import sessions
 from portal.accounts.models import AccountToken, Role, TokenPurpose, User, UserRole
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
@@ -37,13 +38,14 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
     return user
 
 
 def end_all_sessions(user: User) -> None:
-    """Every session cookie issued before this stops working (see User.get_id)."""
+    """Every session cookie issued before this stops working (see User.get_id), and the
+    session list (portal/accounts/sessions.py) forgets them."""
     user.session_version += 1
+    sessions.end_all(user)
 
 
 def set_password(user: User, password: str, *, actor: User | None) -> None:

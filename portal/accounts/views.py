@@ -1,24 +1,46 @@
 from __future__ import annotations
 
+import json
 import time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
 
-from portal.accounts import services
+from portal.accounts import mfa, services, sessions
+from portal.accounts import security_events as events
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
+    RecoveryCodeForm,
+    TotpCodeForm,
 )
-from portal.accounts.models import TokenPurpose
+from portal.accounts.models import TokenPurpose, User, UserSession
 from portal.accounts.passwords import verify_password
 from portal.extensions import db, limiter
 from portal.permissions import is_safe_next, login_required, public
+from portal.types import utcnow
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.app_context_processor
+def session_labels() -> dict:
+    return {"session_methods": sessions.METHOD_LABELS}
 
 
 def _submitted_email() -> str:
@@ -31,13 +53,20 @@ def _failed(response) -> bool:
 
 @bp.route("/logga-in", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed, scope="login-client")
+@limiter.limit(
+    "30 per 15 minutes",
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-client",
+    on_breach=events.on_throttled("client", events.user_from_form),
+)
 @limiter.limit(
     "10 per 15 minutes",
     methods=["POST"],
     key_func=_submitted_email,
     deduct_when=_failed,
     scope="login-account",
+    on_breach=events.on_throttled("account", events.user_from_form),
 )
 def login():
     form = LoginForm()
@@ -47,11 +76,13 @@ def login():
             return redirect(_next_or_home(form.next.data))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and user.has_mfa:
+            db.session.commit()  # a rehashed password
+            return _ask_for_second_factor(user, form.next.data)
         if user is not None:
-            start_session(user)
-            db.session.commit()
-            flash(_("Du är inloggad."), "success")
-            return redirect(_next_or_home(form.next.data))
+            return _logged_in(user, "password", form.next.data)
+        events.login_failed(form.email.data)
+        db.session.commit()
         # One message whether the account exists or not.
         form.form_errors.append(_("Fel e-postadress eller lösenord."))
     return render_template(
@@ -59,7 +90,7 @@ def login():
     ), 422 if request.method == "POST" else 200
 
 
-def start_session(user) -> None:
+def start_session(user: User, method: str = "password") -> None:
     """A fresh session: nothing from before the login survives (no session fixation)."""
     lang = session.get("lang")
     session.clear()
@@ -69,6 +100,160 @@ def start_session(user) -> None:
     session.permanent = True
     if user.locale or lang:
         session["lang"] = user.locale or lang
+    sessions.begin(user, method)
+
+
+def _logged_in(user: User, method: str, target: str | None):
+    """The login is complete: a new session, the event, and on to where the user was going
+    (or first to enrolment, when the user's roles require a second factor they lack)."""
+    start_session(user, method)
+    user.last_login_at = utcnow()
+    events.record("login_succeeded", user, actor=user, method=method)
+    db.session.commit()
+    flash(_("Du är inloggad."), "success")
+    if mfa.needs_enrolment(user):
+        session[AFTER_SETUP] = target if is_safe_next(target) else ""
+        return redirect(url_for("accounts.mfa_setup"))
+    return redirect(_next_or_home(target))
+
+
+# --- the second step of a login -------------------------------------------------------------
+
+PENDING = "_mfa_pending"
+SETUP_SECRET = "_mfa_setup"  # noqa: S105  (a session key, not a secret)
+NEW_CODES = "_mfa_new_codes"
+AFTER_SETUP = "_mfa_next"
+
+
+def _ask_for_second_factor(user: User, target: str | None):
+    """The password was right: remember who, for a few minutes, and ask for the code. The
+    session is not logged in meanwhile, so it opens nothing else."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[PENDING] = {
+        "user": user.id,
+        "version": user.session_version,
+        "at": time.time(),
+        "next": target if is_safe_next(target) else "",
+    }
+    return redirect(url_for("accounts.login_code"))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    age = time.time() - pending.get("at", 0)
+    user = db.session.get(User, pending.get("user", 0))
+    if (
+        age > current_app.config["MFA_PENDING_TTL"].total_seconds()
+        or user is None
+        or not user.active
+        or user.session_version != pending.get("version")
+        or not user.has_mfa
+    ):
+        session.pop(PENDING, None)
+        return None
+    return user
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING)
+    return f"mfa:{pending.get('user')}" if isinstance(pending, dict) else "mfa:none"
+
+
+def _pending_user_or_none() -> User | None:
+    pending = session.get(PENDING)
+    return db.session.get(User, pending.get("user", 0)) if isinstance(pending, dict) else None
+
+
+# The code and the recovery-code pages share their limits: five wrong codes per account.
+second_factor_account_limit = limiter.shared_limit(
+    "5 per 15 minutes",
+    scope="mfa-account",
+    key_func=_pending_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    on_breach=events.on_throttled("second_factor", _pending_user_or_none),
+)
+second_factor_client_limit = limiter.shared_limit(
+    "30 per 15 minutes",
+    scope="mfa-client",
+    methods=["POST"],
+    deduct_when=_failed,
+    on_breach=events.on_throttled("second_factor_client", _pending_user_or_none),
+)
+
+
+def _second_step_gone():
+    flash(_("Inloggningen tog för lång tid eller avbröts. Logga in igen."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _finish_second_step(user: User, method: str):
+    target = session.get(PENDING, {}).get("next")
+    return _logged_in(user, method, target)
+
+
+@bp.route("/logga-in/kod", methods=["GET", "POST"])
+@public
+@second_factor_client_limit
+@second_factor_account_limit
+def login_code():
+    user = _pending_user()
+    if user is None:
+        return _second_step_gone()
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        result = mfa.check_totp(user, form.code.data)
+        if result is mfa.CodeCheck.OK:
+            return _finish_second_step(user, "totp")
+        reused = result is mfa.CodeCheck.REUSED
+        events.record(
+            "mfa_code_reused" if reused else "mfa_failed", user, actor=None, method="totp"
+        )
+        db.session.commit()
+        form.code.errors = [
+            _("Koden har redan använts. Vänta tills appen visar en ny kod.")
+            if reused
+            else _(
+                "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen."
+            )
+        ]
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login_code.html", form=form), status
+
+
+@bp.route("/logga-in/aterstallningskod", methods=["GET", "POST"])
+@public
+@second_factor_client_limit
+@second_factor_account_limit
+def login_recovery():
+    user = _pending_user()
+    if user is None:
+        return _second_step_gone()
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        if mfa.use_recovery_code(user, form.code.data):
+            left = mfa.recovery_codes_left(user)
+            events.record("recovery_code_used", user, actor=user, left=left)
+            response = _finish_second_step(user, "recovery_code")
+            flash(
+                _(
+                    "Du loggade in med en återställningskod. Du har %(n)s kvar. "
+                    "Skapa nya koder under Mitt konto om du har få kvar eller har tappat bort appen.",
+                    n=left,
+                ),
+                "info",
+            )
+            return response
+        events.record("mfa_failed", user, actor=None, method="recovery_code")
+        db.session.commit()
+        form.code.errors = [_("Koden stämmer inte eller har redan använts.")]
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login_recovery.html", form=form), status
 
 
 def _next_or_home(target: str | None) -> str:
@@ -78,7 +263,7 @@ def _next_or_home(target: str | None) -> str:
 @bp.post("/logga-ut")
 @login_required
 def logout():
-    services.end_all_sessions(current_user)
+    sessions.forget_current()  # this browser; the others stay logged in (see the session list)
     db.session.commit()
     logout_user()
     lang = session.get("lang")
@@ -125,9 +310,16 @@ def _set_password_with_token(raw: str, purpose: TokenPurpose):
     form = NewPasswordForm(user=found.user)
     if form.validate_on_submit():
         user = services.use_token(found, form.password.data)
+        if user.has_mfa:  # a new password does not skip the second factor
+            db.session.commit()
+            flash(_("Ditt lösenord är sparat. Logga in med koden från din app."), "success")
+            return _ask_for_second_factor(user, None)
         start_session(user)
+        events.record("login_succeeded", user, actor=user, method="password")
         db.session.commit()
         flash(_("Ditt lösenord är sparat och du är inloggad."), "success")
+        if mfa.needs_enrolment(user):
+            return redirect(url_for("accounts.mfa_setup"))
         return redirect(url_for("main.home"))
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -138,7 +330,19 @@ def _set_password_with_token(raw: str, purpose: TokenPurpose):
 @bp.get("/konto")
 @login_required
 def account():
-    return render_template("accounts/account.html", form=ChangePasswordForm(user=current_user))
+    return _account_page(ChangePasswordForm(user=current_user))
+
+
+def _account_page(form: ChangePasswordForm, status: int = 200):
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        sessions=sessions.live_sessions(user),
+        is_current=sessions.is_current,
+        end_form=FlaskForm(),
+        mfa_required=mfa.is_required(user),
+    ), status
 
 
 @bp.post("/konto/losenord")
@@ -149,10 +353,178 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()  # the User, not the proxy (audit log)
         if verify_password(user.password_hash, form.current.data):
+            method = _current_method()
             services.set_password(user, form.password.data, actor=user)
-            start_session(user)  # this session goes on; all others end
+            start_session(user, method)  # this session goes on; all others end
             db.session.commit()
             flash(_("Ditt lösenord är bytt. Du har loggats ut överallt utom här."), "success")
             return redirect(url_for("accounts.account"))
         form.current.errors = [*form.current.errors, _("Det nuvarande lösenordet stämmer inte.")]
-    return render_template("accounts/account.html", form=form), 422
+    return _account_page(form, 422)
+
+
+def _current_method() -> str:
+    key_hash = sessions.current_key_hash()
+    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == key_hash))
+    return row.method if row else "password"
+
+
+# --- the session list ------------------------------------------------------------------------
+
+
+@bp.post("/konto/sessioner/<int:session_id>/avsluta")
+@login_required
+def end_session(session_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if sessions.is_current(row):
+        flash(_("Använd Logga ut för att logga ut den här webbläsaren."), "info")
+        return redirect(url_for("accounts.account"))
+    sessions.end(row, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(_("Den andra inloggningen är avslutad."), "success")
+    return redirect(url_for("accounts.account") + "#inloggningar")
+
+
+@bp.post("/konto/sessioner/avsluta-andra")
+@login_required
+def end_other_sessions():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    count = sessions.end_others(user, actor=user)
+    db.session.commit()
+    flash(_("Du har loggats ut från %(n)s andra webbläsare.", n=count), "success")
+    return redirect(url_for("accounts.account") + "#inloggningar")
+
+
+# --- two-factor authentication on the account page -----------------------------------------
+
+
+@bp.get("/konto/tvastegsverifiering")
+@login_required
+def mfa_settings():
+    return _mfa_page()
+
+
+def _mfa_page(regenerate=None, disable=None, status: int = 200):
+    user = current_user._get_current_object()
+    if not user.has_mfa:
+        return redirect(url_for("accounts.mfa_setup"))
+    return render_template(
+        "accounts/mfa.html",
+        regenerate_form=regenerate or TotpCodeForm(prefix="regenerate"),
+        disable_form=disable or TotpCodeForm(prefix="disable"),
+        required=mfa.is_required(user),
+        codes_left=mfa.recovery_codes_left(user),
+    ), status
+
+
+@bp.route("/konto/tvastegsverifiering/aktivera", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_failed, scope="mfa-setup")
+def mfa_setup():
+    user = current_user._get_current_object()
+    if user.has_mfa:
+        flash(_("Tvåstegsverifiering är redan aktiverad för ditt konto."), "info")
+        return redirect(url_for("accounts.mfa_settings"))
+    secret = mfa.unseal(session.get(SETUP_SECRET, "")) if session.get(SETUP_SECRET) else None
+    if secret is None:
+        secret = mfa.new_secret()
+        session[SETUP_SECRET] = mfa.seal(secret)
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        codes = mfa.enable(user, secret, form.code.data, actor=user)
+        if codes is not None:
+            target = session.get(AFTER_SETUP) or ""
+            start_session(user, "totp")  # enabling ended every session; this one goes on
+            session[NEW_CODES] = mfa.seal(json.dumps(codes))
+            session[AFTER_SETUP] = target
+            db.session.commit()
+            flash(_("Tvåstegsverifiering är aktiverad."), "success")
+            return redirect(url_for("accounts.mfa_recovery_codes"))
+        events.record("mfa_failed", user, actor=user, method="setup")
+        db.session.commit()
+        form.code.errors = [
+            _("Koden stämmer inte. Skanna QR-koden igen eller skriv in nyckeln, och försök igen.")
+        ]
+    status = 422 if request.method == "POST" else 200
+    uri = mfa.provisioning_uri(secret, user.email)
+    return render_template(
+        "accounts/mfa_setup.html",
+        form=form,
+        qr=mfa.qr_svg(uri, _("QR-kod för att lägga till kontot i en autentiseringsapp")),
+        secret=mfa.grouped(secret),
+        required=mfa.is_required(user),
+    ), status
+
+
+@bp.get("/konto/tvastegsverifiering/aterstallningskoder")
+@login_required
+def mfa_recovery_codes():
+    """The new recovery codes, shown once: they leave the session as they are shown."""
+    sealed = session.pop(NEW_CODES, None)
+    codes = json.loads(mfa.unseal(sealed) or "[]") if sealed else []
+    if not codes:
+        flash(_("Återställningskoderna visas bara en gång. Skapa nya om du behöver."), "info")
+        return redirect(url_for("accounts.mfa_settings"))
+    target = session.pop(AFTER_SETUP, "") or ""
+    return render_template(
+        "accounts/mfa_codes.html", codes=codes, next=target if is_safe_next(target) else ""
+    )
+
+
+@bp.post("/konto/tvastegsverifiering/nya-koder")
+@login_required
+@limiter.limit("10 per 15 minutes", deduct_when=_failed, scope="mfa-manage")
+def mfa_regenerate_codes():
+    user = current_user._get_current_object()
+    if not user.has_mfa:
+        return redirect(url_for("accounts.mfa_setup"))
+    form = TotpCodeForm(prefix="regenerate")
+    if form.validate_on_submit() and _confirmed(user, form):
+        codes = mfa.regenerate_recovery_codes(user, actor=user)
+        session[NEW_CODES] = mfa.seal(json.dumps(codes))
+        db.session.commit()
+        flash(_("Nya återställningskoder är skapade. De gamla fungerar inte längre."), "success")
+        return redirect(url_for("accounts.mfa_recovery_codes"))
+    return _mfa_page(regenerate=form, status=422)
+
+
+@bp.post("/konto/tvastegsverifiering/stang-av")
+@login_required
+@limiter.limit("10 per 15 minutes", deduct_when=_failed, scope="mfa-manage")
+def mfa_disable():
+    user = current_user._get_current_object()
+    if not user.has_mfa:
+        return redirect(url_for("accounts.mfa_setup"))
+    form = TotpCodeForm(prefix="disable")
+    if form.validate_on_submit():
+        if mfa.is_required(user):
+            flash(str(mfa.REQUIRED_MESSAGE), "error")
+        elif _confirmed(user, form):
+            method = _current_method()
+            mfa.disable(user, actor=user)
+            start_session(user, method)  # turning it off ended every session; this one goes on
+            db.session.commit()
+            flash(_("Tvåstegsverifiering är avstängd för ditt konto."), "success")
+            return redirect(url_for("accounts.account"))
+    return _mfa_page(disable=form, status=422)
+
+
+def _confirmed(user: User, form: TotpCodeForm) -> bool:
+    """A current code from the app confirms a change to the second factor itself."""
+    result = mfa.check_totp(user, form.code.data)
+    if result is mfa.CodeCheck.OK:
+        return True
+    events.record("mfa_failed", user, actor=user, method="confirm")
+    db.session.commit()
+    form.code.errors = [
+        _("Koden har redan använts. Vänta tills appen visar en ny kod.")
+        if result is mfa.CodeCheck.REUSED
+        else _("Koden stämmer inte.")
+    ]
+    return False

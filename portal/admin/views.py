@@ -12,7 +12,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from portal.accounts.models import Role, User
+from portal.accounts import mfa, sessions
+from portal.accounts.models import Role, User, UserSession
 from portal.admin import services
 from portal.admin.forms import (
     EditUserForm,
@@ -23,7 +24,13 @@ from portal.admin.forms import (
     RenameFocusAreaForm,
     UserFilterForm,
 )
-from portal.admin.labels import ACTION_LABELS, KIND_LABELS, STATUS_LABELS
+from portal.admin.labels import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    UNKNOWN_ACTOR_ACTIONS,
+    event_details,
+)
 from portal.admin.services import RuleViolation
 from portal.audit import AuditEntry
 from portal.extensions import db
@@ -35,6 +42,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 USERS_PER_PAGE = 25
 HISTORY_LENGTH = 20
+EVENTS_PER_PAGE = 20
 
 
 @bp.context_processor
@@ -43,6 +51,8 @@ def labels() -> dict:
         "action_labels": ACTION_LABELS,
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
+        "event_details": event_details,
+        "unknown_actor_actions": UNKNOWN_ACTOR_ACTIONS,
     }
 
 
@@ -196,13 +206,31 @@ def edit_user(user_id: int):
     )
     if done:
         return done
-    return _form_page(
+    return _user_page(user, form)
+
+
+def _user_page(user: User, form: EditUserForm):
+    """The user's details form, second factor, logged-in browsers and security events."""
+    events = db.paginate(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == user.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page=max(request.args.get("handelser", 1, type=int), 1),
+        per_page=EVENTS_PER_PAGE,
+        error_out=False,
+    )
+    return render_page_or_block(
         "admin/user_edit.html",
-        form,
+        "events",
+        status=422 if request.method == "POST" else 200,
+        form=form,
         user=user,
-        status=services.user_status(user),
-        history=_history(user),
+        account_status=services.user_status(user),
+        events=events,
+        sessions=sessions.live_sessions(user),
+        mfa_required=mfa.is_required(user),
         resend_form=FlaskForm(),
+        action_form=FlaskForm(),
     )
 
 
@@ -228,6 +256,52 @@ def resend_invitation(user_id: int):
             "success",
         )
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/anvandare/<int:user_id>/tvastegsverifiering", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def reset_mfa(user_id: int):
+    """Reset a lost second factor, after a confirmation page: the user enrols again."""
+    user = _get_or_404(User, user_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            mfa.reset(user, actor=current_user._get_current_object())
+        except mfa.MfaRefused as refused:
+            db.session.rollback()
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Tvåstegsverifieringen för %(name)s är återställd. %(name)s har fått e-post "
+                    "om det och är utloggad överallt.",
+                    name=user.name,
+                ),
+                "success",
+            )
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    if not user.has_mfa:
+        flash(_("%(name)s har ingen tvåstegsverifiering att återställa.", name=user.name), "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template(
+        "admin/user_mfa_reset.html", user=user, form=form, required=mfa.is_required(user)
+    )
+
+
+@bp.post("/anvandare/<int:user_id>/sessioner/<int:session_id>/avsluta")
+@roles_required(Role.ADMIN)
+def end_user_session(user_id: int, session_id: int):
+    user = _get_or_404(User, user_id)
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    sessions.end(row, actor=current_user._get_current_object())
+    db.session.commit()
+    flash(_("Inloggningen för %(name)s är avslutad.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#inloggningar")
 
 
 # --- parties ----------------------------------------------------------------------------

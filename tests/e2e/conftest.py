@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal import create_app
 from portal.config import TestConfig
-from portal.demo import DEMO_PASSWORD, seed_demo_users
+from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_users
 from portal.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,12 +145,32 @@ def page_factory(browser, base_url) -> Iterator:
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the form, as a person would: by the Swedish labels."""
+    """Log in through the form, as a person would: by the Swedish labels. Admin and process
+    support are asked for the code of their authenticator app, computed here from the demo
+    accounts' secret (portal/demo.py, documented in the README)."""
     page.goto("/logga-in")
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_load_state()
+    if page.url.split("?")[0].endswith("/logga-in/kod"):
+        enter_totp_code(page, DEMO_TOTP_SECRET)
+
+
+def enter_totp_code(page, secret: str) -> None:
+    """Type the app's current code. A code works once: if this time step's code was spent
+    (the same account logged in moments ago), wait for the next one."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    for _attempt in range(2):
+        page.get_by_label("Kod från appen").fill(totp.now())
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_load_state()
+        if not page.url.split("?")[0].endswith("/logga-in/kod"):
+            return
+        time.sleep(30 - time.time() % 30 + 0.5)
+    pytest.fail("the code from the authenticator app was refused")
 
 
 _axe_source: str | None = None
