@@ -332,3 +332,17 @@ def test_inbox_links_the_contact_export_with_its_filters(client, login_as, inflo
     html = client.get("/inkorg?state=all&kind=idea").get_data(as_text=True)
     assert "innehåller personuppgifter" in html
     assert 'href="/inkorg/export/inlamningar.csv?state=all&amp;kind=idea"' in html
+
+
+def test_a_party_that_left_keeps_its_history_but_no_empty_column_after(client, board, inflow):
+    vastmanland = party_named("Region Västmanland")
+    vastmanland.left_on = date(2025, 6, 30)
+    _db.session.commit()
+    make_submission(at(2025, 3, 3, 9), party="Region Västmanland")
+    series, rows = table(client.get(f"/styrelsen?{H1}").get_data(as_text=True))
+    assert "Region Västmanland" not in series  # not a member in 2026, nothing came in
+    html = client.get("/styrelsen?from=2025-01-01&to=2025-12-31").get_data(as_text=True)
+    series, rows = table(html)
+    assert "Region Västmanland" in series
+    assert rows["kv. 1 2025"][series.index("Region Västmanland")] == 1
+    assert "lämnade 2025-06-30" in html
