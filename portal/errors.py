@@ -9,7 +9,7 @@ from flask import Flask, g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ DATABASE_DOWN_TEXT = _l(
     "igen om en stund."
 )
 RETRY_AFTER_SECONDS = 30
+UNSTORABLE_TEXT = _l(
+    "Det du skickade innehöll tecken som inte kan sparas, till exempel osynliga styrtecken. "
+    "Inget har sparats. Gå tillbaka, ta bort tecknen och försök igen."
+)
 CSRF_TEXT = _l(
     "Formuläret hade gått ut eller saknade en säkerhetskod. Gå tillbaka, ladda om sidan och "
     "skicka igen."
@@ -88,6 +92,16 @@ def register(app: Flask) -> None:
         response = render_error(503, text=DATABASE_DOWN_TEXT)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    @app.errorhandler(DataError)
+    def unstorable(error: DataError):
+        """A value the database refuses (PostgreSQL stores no NUL character in text) that no
+        form caught on its field: 400, the transaction rolled back."""
+        log.warning("value refused by the database on %s %s", request.method, request.path)
+        from portal.extensions import db
+
+        db.session.rollback()
+        return render_error(400, text=UNSTORABLE_TEXT)
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):

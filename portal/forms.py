@@ -13,6 +13,15 @@ BAD_DATE = _l("Skriv datumet som ÅÅÅÅ-MM-DD.")
 BAD_CHOICE = _l("Välj bland alternativen.")
 
 
+CONTROL_CHARS = _l("Texten innehåller otillåtna tecken.")
+
+
+def no_control_chars(form, field) -> None:
+    """Refuse invisible control characters (keeps tabs and line breaks, Swedish and emoji)."""
+    if field.data and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
+        raise ValidationError(str(CONTROL_CHARS))
+
+
 class DayField(DateField):
     """A date typed as ÅÅÅÅ-MM-DD (a native date picker where the browser has one)."""
 

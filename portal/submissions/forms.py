@@ -19,20 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
+from portal.forms import no_control_chars
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
 from portal.submissions.models import KIND_LABELS, Kind
 
 
 def _required(label):
     return InputRequired(_l("Fyll i ”%(label)s”.", label=label))
-
-
-def _no_control_chars(form, field) -> None:
-    """Refuse invisible control characters (keeps tabs and line breaks, Swedish and emoji)."""
-    from wtforms.validators import ValidationError
-
-    if field.data and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
-        raise ValidationError(_l("Texten innehåller otillåtna tecken."))
 
 
 class CanvasBase(FlaskForm):
@@ -73,7 +66,7 @@ def _resident_fields() -> dict[str, object]:
     return {
         "name": StringField(
             _l("Ditt namn"),
-            validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120), _no_control_chars],
+            validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120), no_control_chars],
             render_kw={"autocomplete": "name"},
         ),
         "email": EmailField(
@@ -155,7 +148,7 @@ def canvas_form_class(
             continue
         validators = [
             Length(max=f.max_length, message=_l("Högst %(max)d tecken.", max=f.max_length)),
-            _no_control_chars,
+            no_control_chars,
         ]
         if rule == FieldRule.REQUIRED and not draft:
             validators.insert(0, _required(f.label))

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.forms import ChoiceField, MultiCheckboxField
+from portal.forms import ChoiceField, MultiCheckboxField, no_control_chars
 from portal.forms import int_or_none as _int_or_none
 from portal.forms import options as _options
 from portal.forms import str_or_none as _str_or_none
@@ -94,6 +94,7 @@ class _RegNumberForm(_VersionedForm):
         validators=[
             InputRequired(_l("Skriv registreringsnumret, till exempel SK-2026-0012.")),
             Length(max=20, message=_l("Ett registreringsnummer har högst 20 tecken.")),
+            no_control_chars,
         ],
         description=_l("Till exempel SK-2026-0012."),
         filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
@@ -114,6 +115,7 @@ class InfoRequestForm(_VersionedForm):
         validators=[
             InputRequired(_l("Skriv vad inlämnaren behöver komplettera med.")),
             Length(max=2000, message=_l("Frågan får vara högst 2000 tecken.")),
+            no_control_chars,
         ],
         description=_l("Inlämnaren får frågan med e-post och ser den på sin sida."),
         render_kw={"rows": 4},
@@ -126,6 +128,7 @@ class DeclineForm(_VersionedForm):
         validators=[
             InputRequired(_l("Skriv varför inlämningen inte går vidare.")),
             Length(max=2000, message=_l("Skälet får vara högst 2000 tecken.")),
+            no_control_chars,
         ],
         description=_l("Inlämnaren får skälet med e-post och ser det på sin sida."),
         render_kw={"rows": 4},

@@ -408,3 +408,20 @@ def test_a_logged_in_user_keeps_the_chosen_language(app, client, db):
     login(elsewhere, user)
     assert '<html lang="en">' in text(elsewhere.get("/konto"))
     assert "My account" in text(elsewhere.get("/konto"))
+
+
+
+def test_a_value_the_database_cannot_store_is_a_400_not_a_500(client, login_as, db):
+    """A NUL character in a field with no control-character check of its own: PostgreSQL
+    refuses it, the portal answers 400 in Swedish and keeps nothing; SQLite stores it."""
+    from portal.accounts.models import Role
+    from portal.calls.models import Call
+    from tests.functional.test_calls import form_data
+
+    login_as(Role.PROCESS_SUPPORT)
+    response = post_form(client, "/utlysningar/ny", form_data(background="Trygg\x00 skolväg"))
+    assert response.status_code < 500
+    if db.engine.dialect.name == "postgresql":
+        assert response.status_code == 400
+        assert "tecken som inte kan sparas" in response.get_data(as_text=True)
+        assert db.session.scalars(select(Call)).all() == []
