@@ -273,5 +273,5 @@ def _row(m, grouped: dict, period: str | None) -> InflowRow:
         call=(m["call_title"] if call_id is not None else _("Utanför utlysning"))
         if has("call_id")
         else None,
-        count=m["n"],
+        count=int(m["n"]),  # PostgreSQL sums bigints to numeric
     )

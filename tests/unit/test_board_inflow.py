@@ -130,3 +130,9 @@ def test_period_label():
     assert period_label(date(2026, 3, 31), "month") == "2026-03"
     assert period_label(date(2026, 4, 1), "quarter") == "2026-Q2"
     assert period_label(date(2026, 12, 31), "year") == "2026"
+
+
+def test_inflow_counts_are_plain_ints(fixture):
+    """PostgreSQL sums counts as numeric; the rows still hold ints (the API writes JSON)."""
+    rows = inflow(date(2022, 1, 1), date(2026, 12, 31), ["year", "party"])
+    assert rows and all(type(r.count) is int for r in rows)
