@@ -59,7 +59,7 @@ def inflow_figures():
                 "kind": query.kind,
             },
             "rows": [_row(row, query.group) for row in rows],
-            "total": sum(row.count for row in rows),
+            "total": sum(int(row.count) for row in rows),
         }
     return json_response(body)
 
@@ -78,7 +78,7 @@ def _row(row: InflowRow, group: tuple[str, ...]) -> dict:
             out["kind"] = {"id": row.kind, "name": str(KIND_LABELS[Kind(row.kind)])}
         else:
             out["call"] = {"id": row.call_id, "name": row.call}
-    out["count"] = row.count
+    out["count"] = int(row.count)  # PostgreSQL's sum() of counts is a numeric (Decimal)
     return out
 
 
