@@ -85,3 +85,26 @@ def register_cli(app: Flask) -> None:
         from flask import current_app
 
         click.echo(f"Välj lösenord här: {current_app.config['BASE_URL']}/valkommen/{raw}")
+
+    @app.cli.command("reset-mfa")
+    @click.option("--email", required=True)
+    def reset_mfa(email: str) -> None:
+        """Reset a lost second factor when no admin can log in (e.g. the only admin lost the
+        phone and the recovery codes). Audited, and the user is told by e-mail."""
+        from flask_babel import force_locale
+
+        from portal.accounts import mfa
+        from portal.accounts.services import find_user_by_email
+        from portal.mail.services import deliver_due
+
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException("Det finns inget konto med den e-postadressen.")
+        with force_locale("sv"):  # no request to choose a language from
+            try:
+                mfa.reset(user, actor=None)
+            except mfa.MfaRefused as refused:
+                raise click.ClickException(str(refused.message)) from None
+        db.session.commit()
+        deliver_due()
+        click.echo(f"Tvåstegsverifieringen för {user.email} är återställd.")

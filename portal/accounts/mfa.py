@@ -231,7 +231,7 @@ def _clear(user: User) -> None:
 
 class MfaRefused(Exception):
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 
@@ -246,14 +246,14 @@ def disable(user: User, *, actor: User) -> None:
     audit.record("mfa_disabled", user, actor=actor)
 
 
-def reset(user: User, *, actor: User) -> None:
-    """An admin resets a lost second factor: the user enrols again at the next login, and is
-    told by e-mail."""
+def reset(user: User, *, actor: User | None) -> None:
+    """An admin (or, with no actor, `flask reset-mfa`) resets a lost second factor: the user
+    enrols again at the next login, and is told by e-mail."""
     if not user.has_mfa:
         raise MfaRefused(
             _l("%(name)s har ingen tvåstegsverifiering att återställa.", name=user.name)
         )
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise MfaRefused(_l("Din egen tvåstegsverifiering ändrar du under Mitt konto."))
     _clear(user)
     audit.record("mfa_reset", user, actor=actor)

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -197,33 +198,43 @@ def _finish_second_step(user: User, method: str):
     return _logged_in(user, method, target)
 
 
+WRONG_CODE = _l("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen.")
+REUSED_CODE = _l("Koden har redan använts. Vänta tills appen visar en ny kod.")
+
+
+def _refuse_code(user: User, form, *, method: str, reused=False, message=None, actor=None):
+    """Record the refused code (a replay as such) and say why on the field."""
+    events.record("mfa_code_reused" if reused else "mfa_failed", user, actor=actor, method=method)
+    db.session.commit()
+    form.code.errors = [str(message or (REUSED_CODE if reused else WRONG_CODE))]
+
+
+def _second_step_page(form, template: str, accept):
+    """The two ways to finish a login share this frame: `accept(user, form)` answers the
+    response of a completed login, or None when it refused the code on the form."""
+    user = _pending_user()
+    if user is None:
+        return _second_step_gone()
+    if form.validate_on_submit():
+        done = accept(user, form)
+        if done is not None:
+            return done
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form), status
+
+
 @bp.route("/logga-in/kod", methods=["GET", "POST"])
 @public
 @second_factor_client_limit
 @second_factor_account_limit
 def login_code():
-    user = _pending_user()
-    if user is None:
-        return _second_step_gone()
-    form = TotpCodeForm()
-    if form.validate_on_submit():
+    def accept(user: User, form):
         result = mfa.check_totp(user, form.code.data)
         if result is mfa.CodeCheck.OK:
             return _finish_second_step(user, "totp")
-        reused = result is mfa.CodeCheck.REUSED
-        events.record(
-            "mfa_code_reused" if reused else "mfa_failed", user, actor=None, method="totp"
-        )
-        db.session.commit()
-        form.code.errors = [
-            _("Koden har redan använts. Vänta tills appen visar en ny kod.")
-            if reused
-            else _(
-                "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen."
-            )
-        ]
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/login_code.html", form=form), status
+        return _refuse_code(user, form, method="totp", reused=result is mfa.CodeCheck.REUSED)
+
+    return _second_step_page(TotpCodeForm(), "accounts/login_code.html", accept)
 
 
 @bp.route("/logga-in/aterstallningskod", methods=["GET", "POST"])
@@ -231,29 +242,24 @@ def login_code():
 @second_factor_client_limit
 @second_factor_account_limit
 def login_recovery():
-    user = _pending_user()
-    if user is None:
-        return _second_step_gone()
-    form = RecoveryCodeForm()
-    if form.validate_on_submit():
-        if mfa.use_recovery_code(user, form.code.data):
-            left = mfa.recovery_codes_left(user)
-            events.record("recovery_code_used", user, actor=user, left=left)
-            response = _finish_second_step(user, "recovery_code")
-            flash(
-                _(
-                    "Du loggade in med en återställningskod. Du har %(n)s kvar. "
-                    "Skapa nya koder under Mitt konto om du har få kvar eller har tappat bort appen.",
-                    n=left,
-                ),
-                "info",
-            )
-            return response
-        events.record("mfa_failed", user, actor=None, method="recovery_code")
-        db.session.commit()
-        form.code.errors = [_("Koden stämmer inte eller har redan använts.")]
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/login_recovery.html", form=form), status
+    def accept(user: User, form):
+        if not mfa.use_recovery_code(user, form.code.data):
+            message = _("Koden stämmer inte eller har redan använts.")
+            return _refuse_code(user, form, method="recovery_code", message=message)
+        left = mfa.recovery_codes_left(user)
+        events.record("recovery_code_used", user, actor=user, left=left)
+        response = _finish_second_step(user, "recovery_code")
+        flash(
+            _(
+                "Du loggade in med en återställningskod. Du har %(n)s kvar. "
+                "Skapa nya koder under Mitt konto om du har få kvar eller har tappat bort appen.",
+                n=left,
+            ),
+            "info",
+        )
+        return response
+
+    return _second_step_page(RecoveryCodeForm(), "accounts/login_recovery.html", accept)
 
 
 def _next_or_home(target: str | None) -> str:
@@ -446,11 +452,10 @@ def mfa_setup():
             db.session.commit()
             flash(_("Tvåstegsverifiering är aktiverad."), "success")
             return redirect(url_for("accounts.mfa_recovery_codes"))
-        events.record("mfa_failed", user, actor=user, method="setup")
-        db.session.commit()
-        form.code.errors = [
-            _("Koden stämmer inte. Skanna QR-koden igen eller skriv in nyckeln, och försök igen.")
-        ]
+        message = _(
+            "Koden stämmer inte. Skanna QR-koden igen eller skriv in nyckeln, och försök igen."
+        )
+        _refuse_code(user, form, method="setup", message=message, actor=user)
     status = 422 if request.method == "POST" else 200
     uri = mfa.provisioning_uri(secret, user.email)
     return render_template(
@@ -520,11 +525,5 @@ def _confirmed(user: User, form: TotpCodeForm) -> bool:
     result = mfa.check_totp(user, form.code.data)
     if result is mfa.CodeCheck.OK:
         return True
-    events.record("mfa_failed", user, actor=user, method="confirm")
-    db.session.commit()
-    form.code.errors = [
-        _("Koden har redan använts. Vänta tills appen visar en ny kod.")
-        if result is mfa.CodeCheck.REUSED
-        else _("Koden stämmer inte.")
-    ]
+    _refuse_code(user, form, method="confirm", reused=result is mfa.CodeCheck.REUSED, actor=user)
     return False

@@ -460,3 +460,19 @@ def test_a_role_that_requires_it_sends_a_logged_in_user_to_enrolment(app, client
     set_roles(refresh(user), {Role.EMPLOYEE, Role.PROCESS_SUPPORT}, actor=admin)
     _db.session.commit()
     assert client.get("/inkorg").headers["Location"] == SETUP
+
+
+def test_the_command_line_resets_the_only_admins_second_factor(app, db, smtp):
+    admin = make_user(roles={Role.ADMIN})
+    result = app.test_cli_runner().invoke(args=["reset-mfa", "--email", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert f"Tvåstegsverifieringen för {admin.email} är återställd." in result.output
+    assert not refresh(admin).has_mfa
+    entry = _db.session.scalar(select(AuditEntry).where(AuditEntry.action == "mfa_reset"))
+    assert (entry.object_id, entry.actor_id) == (admin.id, None)
+    assert "En administratör har återställt" in smtp.body(smtp.wait_for(1)[0])
+    again = app.test_cli_runner().invoke(args=["reset-mfa", "--email", admin.email])
+    assert again.exit_code != 0
+    assert "har ingen tvåstegsverifiering att återställa" in again.output
+    unknown = app.test_cli_runner().invoke(args=["reset-mfa", "--email", "ingen@example.org"])
+    assert unknown.exit_code != 0
