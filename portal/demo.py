@@ -264,6 +264,7 @@ def seed_demo_submissions(count: int = 60) -> int:
     from datetime import timedelta
 
     from portal.calls.models import Call
+    from portal.privacy import records
     from portal.submissions.models import State, Submission
     from portal.submissions.registration import next_registration
     from portal.types import utcnow
@@ -326,6 +327,7 @@ def seed_demo_submissions(count: int = 60) -> int:
             moment,
             {"state": ["draft", "received"], "reg_number": [None, number]},
         )
+        records.seal_received(submission)  # the record as received, written at commit
         if rng.random() < 0.05:
             submission.state = State.WITHDRAWN
             _demo_audit(

@@ -93,23 +93,35 @@ class UserRole(db.Model):
 class TokenPurpose(StrEnum):
     RESET = "reset"
     INVITE = "invite"
+    ACCESS = "access"  # download what the portal holds about a person (portal/privacy/)
 
 
 class AccountToken(db.Model):
-    """A single-use, expiring link token; only its SHA-256 is stored."""
+    """A single-use, expiring link token; only its SHA-256 is stored.
+
+    It belongs to an account, or, for a resident's data-access link (residents have no
+    account), to the submission whose private link asked for it."""
 
     __tablename__ = "account_tokens"
-    __table_args__ = (CheckConstraint("purpose IN ('reset', 'invite')", name="purpose_valid"),)
+    __table_args__ = (
+        CheckConstraint("purpose IN ('reset', 'invite', 'access')", name="purpose_valid"),
+        CheckConstraint("user_id IS NOT NULL OR submission_id IS NOT NULL", name="has_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
     purpose: Mapped[str] = mapped_column(String(10))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class RecoveryCode(db.Model):

@@ -64,15 +64,27 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(user: User, purpose: TokenPurpose) -> str:
-    """A new single-use token; returns the raw value (only its hash is stored)."""
+def issue_token(
+    user: User | None,
+    purpose: TokenPurpose,
+    *,
+    ttl: timedelta | None = None,
+    submission_id: int | None = None,
+) -> str:
+    """A new single-use token; returns the raw value (only its hash is stored). A resident's
+    data-access token has no user but the submission it was asked for from."""
     raw = secrets.token_urlsafe(32)
-    ttl: timedelta = current_app.config[
-        "PASSWORD_RESET_TTL" if purpose == TokenPurpose.RESET else "INVITE_TTL"
-    ]
+    if ttl is None:
+        ttl = current_app.config[
+            "PASSWORD_RESET_TTL" if purpose == TokenPurpose.RESET else "INVITE_TTL"
+        ]
     db.session.add(
         AccountToken(
-            user=user, purpose=purpose, token_hash=_hash_token(raw), expires_at=utcnow() + ttl
+            user=user,
+            submission_id=submission_id,
+            purpose=purpose,
+            token_hash=_hash_token(raw),
+            expires_at=utcnow() + ttl,
         )
     )
     return raw
@@ -84,7 +96,7 @@ def check_token(raw: str, purpose: TokenPurpose) -> AccountToken | TokenError:
             AccountToken.token_hash == _hash_token(raw), AccountToken.purpose == purpose
         )
     )
-    if token is None or not token.user.active:
+    if token is None or (token.user is not None and not token.user.active):
         return TokenError.UNKNOWN
     if token.used_at is not None:
         return TokenError.USED

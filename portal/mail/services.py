@@ -24,18 +24,30 @@ BACKOFF_CAP = timedelta(hours=6)
 
 
 def queue_email(
-    recipient: str, template: str, subject: str, *, locale: str = "sv", **context
+    recipient: str,
+    template: str,
+    subject: str,
+    *,
+    locale: str = "sv",
+    forget_after_sending: bool = False,
+    **context,
 ) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html and store the message (not sent yet).
 
     `subject` should be a lazy or plain string; it is rendered in the recipient's locale.
+    With `forget_after_sending` the message is deleted once sent (an erasure's receipt).
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
         subject = str(subject)
     message = OutboxMessage(
-        recipient=recipient, subject=subject, body_text=text, body_html=html, template=template
+        recipient=recipient,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=template,
+        forget_after_sending=forget_after_sending,
     )
     db.session.add(message)
     g.outbox_pending = True
@@ -73,6 +85,8 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             message.last_error = ""
+            if message.forget_after_sending:
+                db.session.delete(message)
         db.session.commit()
     return sent, failed
 

@@ -16,6 +16,7 @@ from portal.accounts.models import User
 from portal.calls.models import Call, CallState
 from portal.extensions import db
 from portal.mail.services import queue_email
+from portal.privacy import records
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
 from portal.submissions.models import Kind, State, Submission
 from portal.submissions.registration import next_registration
@@ -165,6 +166,7 @@ def complete(
     if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
+    records.seal_completion(submission, list(changes))  # beside the record, dated
     if submission.state == State.AWAITING_INFO:  # back to the inbox
         transition(
             submission,
@@ -224,6 +226,7 @@ def _register(submission: Submission, now: datetime, *, actor: User | None) -> N
         action="submitted",
         changes={"reg_number": [None, number]},
     )
+    records.seal_received(submission)  # the record as received, written at commit
 
 
 def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:

@@ -24,7 +24,17 @@ from portal.submissions.models import (
 )
 
 # Entries with no actor that the submitter made (residents have no account).
-SUBMITTER_ACTIONS = frozenset({"submitted", "completed_by_submitter", "withdrawn"})
+SUBMITTER_ACTIONS = frozenset(
+    {
+        "submitted",
+        "completed_by_submitter",
+        "withdrawn",
+        # The submitter's data rights (portal/privacy/).
+        "personal_data_erased",
+        "record_erasure_marked",
+        "consent_withdrawn",
+    }
+)
 
 ACTIONS = {
     "submitted": _l("Inlämnad"),
@@ -44,6 +54,10 @@ ACTIONS = {
     "declined": _l("Avslagen"),
     "accepted": _l("Tagen in i portfölj"),
     "reopened": _l("Återöppnad"),
+    "personal_data_erased": _l("Personuppgifter raderade på begäran"),
+    "record_erasure_marked": _l("Begäran om radering noterad på handlingen som inkommen"),
+    "consent_withdrawn": _l("Samtycke återkallat"),
+    "retention_anonymised": _l("Personuppgifter gallrade"),
 }
 
 FIELD_LABELS = {
@@ -61,6 +75,8 @@ FIELD_LABELS = {
     "decline_reason": _l("Skäl"),
     "portfolio": _l("Portfölj"),
     "kind": _l("Typ"),
+    "consent_named_publicly": _l("Får nämnas med namn offentligt"),
+    "consent_news": _l("Vill få nyheter från Samhällskontraktet"),
 }
 
 
