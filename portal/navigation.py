@@ -25,6 +25,7 @@ NAV = [
     NavItem(_l("Lämna in"), "submissions.new", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Mina inlämningar"), "submissions.mine", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
+    NavItem(_l("Diarium"), "privacy.diarium", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
     NavItem(_l("Hantera utlysningar"), "calls.manage", frozenset({Role.PROCESS_SUPPORT})),
     NavItem(
         _l("Initiativ"),
