@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
+import pytest
 from flask import request_started
 from sqlalchemy import select
 
@@ -27,6 +28,8 @@ PERSONAL = {
 EMPLOYEE = {"name": "Tore Tjänsteman", "email": "tore.tjansteman@example.org"}
 
 
+@pytest.mark.asvs("7.1.2")
+@pytest.mark.asvs("8.3.1")
 def test_journeys_leave_no_personal_data_in_logs_or_urls(app, client, db, caplog):
     urls: list[str] = []
 

@@ -71,6 +71,7 @@ def test_nothing_is_done_while_no_rule_is_switched_on(db):
     )
 
 
+@pytest.mark.asvs("8.3.8")
 def test_resident_contacts_dry_run_then_apply_with_the_clock_moved(db):
     submission, _token = resident_submission(responsible="Kim, 070-1234567")
     decline(submission)

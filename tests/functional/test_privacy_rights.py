@@ -49,6 +49,8 @@ def ask_for_link(client, token: str):
 # --- access -----------------------------------------------------------------------------------
 
 
+@pytest.mark.asvs("8.2.1")
+@pytest.mark.asvs("8.3.2")
 def test_resident_gets_everything_held_as_page_and_json(client, db):
     call = make_call()
     first, token = resident_submission(call, title="Rörelsebingo", purpose="Varje rast.")
@@ -191,6 +193,7 @@ def test_resident_erasure_needs_confirmation(client, db):
     assert submission.resident_email == RESIDENT["email"]
 
 
+@pytest.mark.asvs("8.3.2")
 def test_resident_erasure_at_once_record_marked_receipt_then_address_gone(
     app, client, login_as, db, smtp
 ):
