@@ -20,15 +20,13 @@ from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, f
 from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
 from portal.calls.forms import STOCKHOLM
 from portal.htmx import render_page_or_block
-from portal.permissions import roles_required
+from portal.permissions import BOARD_FIGURE_ROLES, roles_required
 from portal.submissions.models import Submission
 from portal.triage import inbox as inbox_query
 from portal.types import utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("board", __name__)
-
-VIEWERS = (Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT, Role.ADMIN)
 
 
 def _today():
@@ -66,7 +64,7 @@ def _context() -> dict:
 
 
 @bp.get("/styrelsen")
-@roles_required(*VIEWERS)
+@roles_required(*BOARD_FIGURE_ROLES)
 def dashboard():
     context = _context()
     response = render_page_or_block("board/dashboard.html", "results", **context)
@@ -81,7 +79,7 @@ def _dashboard_url(filters) -> str:
 
 
 @bp.get("/styrelsen/rapport")
-@roles_required(*VIEWERS)
+@roles_required(*BOARD_FIGURE_ROLES)
 def report():
     return render_template("board/report.html", **_context())
 
@@ -100,7 +98,7 @@ def _portfolio_names(options) -> dict[int, str]:
 
 
 @bp.get("/styrelsen/export/inflode.<fmt>")
-@roles_required(*VIEWERS)
+@roles_required(*BOARD_FIGURE_ROLES)
 def export_inflow(fmt: str):
     fmt = _format(fmt)
     options, filters = _read_filters()
@@ -120,7 +118,7 @@ def export_inflow(fmt: str):
 
 
 @bp.get("/styrelsen/export/inlamningar.<fmt>")
-@roles_required(*VIEWERS)
+@roles_required(*BOARD_FIGURE_ROLES)
 def export_submissions(fmt: str):
     """The period's submissions without personal data, for the board."""
     fmt = _format(fmt)
