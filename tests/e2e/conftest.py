@@ -10,6 +10,8 @@ depends on this `app`) plus the demo accounts, so neither kind of test sees the 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import threading
 import time
@@ -111,19 +113,108 @@ def browser() -> Iterator:
         browser.close()
 
 
+# axe-core on every page a test opens and again after every htmx swap, without the test
+# asking: an init script (evaluated through the DevTools protocol, so the page's CSP does
+# not apply) runs axe at each page load and each htmx:afterSettle, one run at a time, and
+# keeps the violations in sessionStorage, which outlives the tab's navigations. The `page`
+# fixtures read them when the test ends and fail it listing each page and swap.
+AXE_WATCH_JS = """
+(() => {
+  const KEY = "__axe_watch";
+  const TAGS = __TAGS__;
+  let chain = Promise.resolve();
+  window.__axePending = 0;
+  function keep(entry) {
+    try {
+      const all = JSON.parse(sessionStorage.getItem(KEY) || "[]");
+      all.push(entry);
+      sessionStorage.setItem(KEY, JSON.stringify(all));
+    } catch (e) { /* a page without storage (about:blank) */ }
+  }
+  // Only HTML pages: feeds and JSON are shown by the browser's own viewers.
+  const html = () => document.contentType === "text/html";
+  window.__axeCheck = (trigger, record) => {
+    window.__axePending++;
+    const run = chain.then(() => axe.run(document, {runOnly: {type: "tag", values: TAGS}}));
+    chain = run.catch(() => null);
+    return run.then((result) => {
+      if (record) {
+        keep({url: location.href, trigger: trigger, violations: result.violations.map((v) => ({
+          id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.html.slice(0, 160)),
+        }))});
+      }
+      return result;
+    }).finally(() => { window.__axePending--; });
+  };
+  window.addEventListener("load", () => {
+    if (html()) window.__axeCheck("sidladdning", true).catch(() => null);
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const target = event.detail && event.detail.target && event.detail.target.id;
+    window.__axeCheck("htmx-byte" + (target ? " #" + target : ""), true).catch(() => null);
+  });
+})();
+""".replace("__TAGS__", json.dumps(AXE_TAGS))
+
+
+def axe_source() -> str:
+    global _axe_source
+    if _axe_source is None:
+        _axe_source = AXE_JS.read_text(encoding="utf-8")
+    return _axe_source
+
+
 def new_page(browser, base_url: str, **context_options):
     options = {"locale": "sv-SE", "base_url": base_url, **context_options}
     context = browser.new_context(**options)
     context.set_default_timeout(5000)
+    if options.get("java_script_enabled", True):
+        context.add_init_script(script=axe_source() + "\n" + AXE_WATCH_JS)
     return context.new_page()
+
+
+def watched_violations(page) -> tuple[int, list[str]]:
+    """(runs, problems): what the automatic axe runs on this page's tab found."""
+    if page.is_closed():
+        return 0, []
+    with contextlib.suppress(Exception):  # mid-navigation: read what was kept
+        page.wait_for_function("() => !window.__axePending", timeout=15000)
+    try:
+        entries = page.evaluate(
+            "() => { try { return JSON.parse(sessionStorage.getItem('__axe_watch') || '[]') }"
+            " catch (e) { return [] } }"
+        )
+    except Exception:
+        return 0, []
+    problems = []
+    for entry in entries:
+        for v in entry["violations"]:
+            problems.append(
+                f"{entry['url']} ({entry['trigger']}): {v['id']} ({v['impact']}) {v['help']}"
+            )
+            problems += [f"    {node}" for node in v["nodes"]]
+    return len(entries), problems
+
+
+def fail_on_watched_violations(pages) -> None:
+    problems = []
+    for page in pages:
+        problems += watched_violations(page)[1]
+    if problems:
+        pytest.fail("axe-core found violations:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
 def page(browser, base_url) -> Iterator:
-    """A page in a fresh browser context (no cookies), Swedish locale, JavaScript on."""
+    """A page in a fresh browser context (no cookies), Swedish locale, JavaScript on; axe-core
+    checks every page it loads and every htmx swap (see AXE_WATCH_JS)."""
     page = new_page(browser, base_url)
     yield page
-    page.context.close()
+    try:
+        fail_on_watched_violations(page.context.pages)
+    finally:
+        page.context.close()
 
 
 @pytest.fixture
@@ -137,8 +228,11 @@ def page_factory(browser, base_url) -> Iterator:
         return page
 
     yield _make
-    for context in contexts:
-        context.close()
+    try:
+        fail_on_watched_violations([p for context in contexts for p in context.pages])
+    finally:
+        for context in contexts:
+            context.close()
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -182,14 +276,13 @@ def check_axe(page) -> None:
     The script is evaluated through the DevTools protocol, which the page's CSP
     (script-src 'self') does not apply to, so the page is tested with its real CSP.
     """
-    global _axe_source
-    if _axe_source is None:
-        _axe_source = AXE_JS.read_text(encoding="utf-8")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(f"() => {{ {_axe_source}\n }}")
+        page.evaluate(f"() => {{ {axe_source()}\n }}")
         page.wait_for_function("() => typeof window.axe !== 'undefined'")
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        "tags => window.__axeCheck ? window.__axeCheck('test', false)"
+        " : axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
     )
     violations = result["violations"]
     if violations:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import assert_no_horizontal_scroll, check_axe, login
+from tests.e2e.conftest import assert_no_horizontal_scroll, check_axe, login, watched_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -133,3 +133,23 @@ def test_check_axe_reports_violations(page):
     message = str(failure.value)
     assert "image-alt (critical)" in message
     assert "label" in message
+
+
+def test_axe_runs_by_itself_after_every_htmx_swap(page):
+    """The watcher every e2e test gets: a swap that leaves a violation is caught and named."""
+    page.goto("/tillganglighet")
+    page.evaluate(
+        """() => {
+            const img = document.createElement('img');
+            img.src = '/static/none.png';
+            img.id = 'utan-alt';
+            document.querySelector('main').append(img);
+            document.body.dispatchEvent(new CustomEvent('htmx:afterSettle', {
+                bubbles: true, detail: {target: document.querySelector('main')}}));
+        }"""
+    )
+    runs, problems = watched_violations(page)
+    assert runs == 2, problems  # the page load, then the swap
+    assert any("(htmx-byte" in line and "image-alt" in line for line in problems), problems
+    assert not any("(sidladdning)" in line for line in problems), problems
+    page.evaluate("() => sessionStorage.removeItem('__axe_watch')")  # the test's own fault

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 
 MAX_PAGES = 30
 CRAWLED: dict[str, int] = {}  # who crawled (an e-mail, or "anonymous") -> pages checked
-SKIP = re.compile(r"^/(static/|logga-ut)|/filer/")
+# Not pages: static files, logging out, attachments and downloads (exports, data files).
+SKIP = re.compile(r"^/(static/|logga-ut)|/filer/|\.(csv|xlsx|json)(\?|$)")
 
 
 def _pattern(path: str) -> str:
