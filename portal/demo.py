@@ -211,6 +211,9 @@ DEMO_IDEAS = [
     ),
 ]
 
+# Words that put a demo idea in the elderly portfolio; the rest belong with children and youth.
+ELDERLY_WORDS = ("äldre", "anhörig", "fall", "läkemedel", "hemtjänst", "pension", "ensam")
+
 DEMO_RESIDENTS = [
     ("Johanna Berg", "johanna.berg@example.net"),
     ("Ali Hassan", "ali.hassan@example.net"),
@@ -283,13 +286,21 @@ def seed_demo_submissions(count: int = 60) -> int:
     from portal.reference.models import FocusArea
 
     areas = list(db.session.scalars(select(FocusArea)))
+    elderly = {a.portfolio_id for a in areas if "äldre" in a.name}
     now = utcnow()
     moments = sorted(
         now - timedelta(days=rng.uniform(1, 545), hours=rng.uniform(0, 10)) for _ in range(count)
     )
     for n, moment in enumerate(moments):
         kind, title, purpose = DEMO_IDEAS[n % len(DEMO_IDEAS)]
-        in_force = [a for a in areas if a.in_force_on(moment.date())]
+        # Each idea belongs with the portfolio its words are about, and answers only a call
+        # of that portfolio.
+        about_elderly = any(word in f"{title} {purpose}".lower() for word in ELDERLY_WORDS)
+
+        def fits(area, about_elderly=about_elderly) -> bool:
+            return (area.portfolio_id in elderly) == about_elderly
+
+        in_force = [a for a in areas if a.in_force_on(moment.date()) and fits(a)]
         submission = Submission(
             kind=kind,
             title=title,
@@ -300,7 +311,11 @@ def seed_demo_submissions(count: int = 60) -> int:
             updated_at=moment,
         )
         eligible = [
-            c for c in calls.values() if c.published_at and c.opens_at <= moment < c.closes_at
+            c
+            for c in calls.values()
+            if c.published_at
+            and c.opens_at <= moment < c.closes_at
+            and all(fits(a) for a in c.focus_areas)
         ]
         resident_calls = [c for c in eligible if c.open_to_residents]
         if resident_calls and rng.random() < 0.6:
@@ -406,7 +421,11 @@ def seed_demo_process() -> int:
         if n % 5 == 4:
             continue  # some stay in the inbox, untouched
         if submission.focus_area is None:
-            triage.set_focus_area(submission, rng.choice(areas), actor=ps)
+            about_elderly = any(
+                word in f"{submission.title} {submission.purpose}".lower() for word in ELDERLY_WORDS
+            )
+            fitting = [a for a in areas if ("äldre" in a.name) == about_elderly] or areas
+            triage.set_focus_area(submission, rng.choice(fitting), actor=ps)
         triage.set_handler(submission, ps, actor=ps)
         if n % 7 == 1:
             triage.decline(
