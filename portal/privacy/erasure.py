@@ -80,7 +80,8 @@ def strip_contact_details(submission: Submission) -> list[str]:
     changed = [key for key, value in values.items() if getattr(submission, key) != value]
     for key in changed:
         setattr(submission, key, values[key])
-    hide_name_in_hub(submission)
+    if "consent_named_publicly" in changed:  # the hub can only name with the consent
+        hide_name_in_hub(submission)
     return changed
 
 

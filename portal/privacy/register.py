@@ -132,15 +132,32 @@ class Row:
         ]
 
 
-def _row(r) -> Row:
+@dataclass(frozen=True)
+class Labels:
+    """The translated words of a listing, looked up once rather than once per row."""
+
+    states: dict[str, str]
+    residents: str
+    standing: str
+
+    @classmethod
+    def now(cls) -> Labels:
+        return cls(
+            states={s.value: str(label) for s, label in STATE_LABELS.items()},
+            residents=_("Invånare"),
+            standing=_("Löpande inlämning"),
+        )
+
+
+def _row(r, labels: Labels) -> Row:
     return Row(
         submission_id=r.submission_id,
         reg_number=r.reg_number,
         day=stockholm_day(r.at),
-        call=r.call_title or _("Löpande inlämning"),
-        source=r.party_name or _("Invånare"),
+        call=r.call_title or labels.standing,
+        source=r.party_name or labels.residents,
         title=r.title,
-        state=str(STATE_LABELS[State(r.state)]),
+        state=labels.states[r.state],
     )
 
 
@@ -164,7 +181,8 @@ def register_page(filters: RegisterFilters) -> RegisterPage:
     rows = db.session.execute(
         _statement(filters).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()
-    return RegisterPage([_row(r) for r in rows], total, page, pages)
+    labels = Labels.now()
+    return RegisterPage([_row(r, labels) for r in rows], total, page, pages)
 
 
 def header() -> list[str]:
@@ -173,9 +191,10 @@ def header() -> list[str]:
 
 def sheet(filters: RegisterFilters) -> exports.Sheet:
     def rows() -> Iterator[list]:
+        labels = Labels.now()
         statement = _statement(filters).execution_options(yield_per=exports.STREAM_BATCH)
         for r in db.session.execute(statement):
-            yield _row(r).values()
+            yield _row(r, labels).values()
 
     suffix = "-".join(
         part

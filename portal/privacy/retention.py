@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.audit import AuditEntry
@@ -249,11 +250,22 @@ def _day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(STOCKHOLM).date()
 
 
-def due_resident_contacts(rule: RetentionRule, today: date) -> list[Submission]:
+Found = list[tuple[int, str]]  # (id, what the dry run shows: a registration number or #id)
+
+
+def due_resident_contacts(rule: RetentionRule, today: date) -> Found:
     last = cutoff(KINDS[RetentionKind.RESIDENT_CONTACTS], rule.period, today)
     settled = _settled_at()
     rows = db.session.execute(
-        select(Submission, Call.closes_at, settled.c.at, Initiative.id, Initiative.phase)
+        select(
+            Submission.id,
+            Submission.reg_number,
+            Submission.updated_at,
+            Call.closes_at,
+            settled.c.at,
+            Initiative.id,
+            Initiative.phase,
+        )
         .outerjoin(Call, Call.id == Submission.call_id)
         .outerjoin(settled, settled.c.submission_id == Submission.id)
         .outerjoin(Initiative, Initiative.origin_submission_id == Submission.id)
@@ -264,37 +276,38 @@ def due_resident_contacts(rule: RetentionRule, today: date) -> list[Submission]:
         )
         .order_by(Submission.id)
     ).all()
-    closed_on = _initiatives_closed_on([r[3] for r in rows if r[3] is not None])
+    closed_on = _initiatives_closed_on([r[5] for r in rows if r[5] is not None])
     due = []
-    for submission, closes_at, settled_at, initiative_id, phase in rows:
-        base = _day(closes_at) if closes_at else _day(settled_at or submission.updated_at)
+    for sid, number, updated_at, closes_at, settled_at, initiative_id, phase in rows:
+        base = _day(closes_at) if closes_at else _day(settled_at or updated_at)
         if initiative_id is not None:
             if phase != Phase.CLOSED:
                 continue  # the initiative goes on: its people are still needed
             base = max(base, closed_on.get(initiative_id, base))
         if base <= last:
-            due.append(submission)
+            due.append((sid, number))
     return due
 
 
 def _initiatives_closed_on(ids: list[int]) -> dict[int, date]:
-    if not ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(Decision.initiative_id, func.max(Decision.decided_on))
-            .where(Decision.initiative_id.in_(ids), Decision.to_phase == Phase.CLOSED)
-            .group_by(Decision.initiative_id)
-        ).all()
-    )
+    closed: dict[int, date] = {}
+    for chunk in _chunks(ids):
+        closed.update(
+            db.session.execute(
+                select(Decision.initiative_id, func.max(Decision.decided_on))
+                .where(Decision.initiative_id.in_(chunk), Decision.to_phase == Phase.CLOSED)
+                .group_by(Decision.initiative_id)
+            ).all()
+        )
+    return closed
 
 
-def due_closed_submissions(rule: RetentionRule, today: date) -> list[Submission]:
+def due_closed_submissions(rule: RetentionRule, today: date) -> Found:
     last = cutoff(KINDS[RetentionKind.CLOSED_SUBMISSIONS], rule.period, today)
     settled = _settled_at()
     when = func.coalesce(settled.c.at, Submission.updated_at)
     statement = (
-        select(Submission)
+        select(Submission.id, Submission.reg_number)
         .outerjoin(settled, settled.c.submission_id == Submission.id)
         .where(
             Submission.state.in_([s.value for s in CLOSED_STATES]),
@@ -315,39 +328,37 @@ def due_closed_submissions(rule: RetentionRule, today: date) -> list[Submission]
                 Submission.submitter_id.is_(None) & (Submission.resident_email != ANONYMISED),
             )
         )
-    return list(db.session.scalars(statement))
+    return [tuple(r) for r in db.session.execute(statement)]
 
 
-def due_drafts(rule: RetentionRule, today: date) -> list[Submission]:
+def due_drafts(rule: RetentionRule, today: date) -> Found:
     last = cutoff(KINDS[RetentionKind.DRAFTS], rule.period, today)
-    return list(
-        db.session.scalars(
-            select(Submission)
-            .where(Submission.state == State.DRAFT, Submission.updated_at < end_of(last))
-            .order_by(Submission.id)
-        )
+    ids = db.session.scalars(
+        select(Submission.id)
+        .where(Submission.state == State.DRAFT, Submission.updated_at < end_of(last))
+        .order_by(Submission.id)
     )
+    return [(i, f"#{i}") for i in ids]
 
 
-def due_outbox(rule: RetentionRule, today: date) -> list[OutboxMessage]:
+def due_outbox(rule: RetentionRule, today: date) -> Found:
     last = cutoff(KINDS[RetentionKind.OUTBOX], rule.period, today)
     done = OutboxMessage.status.in_([OutboxStatus.SENT.value, OutboxStatus.FAILED.value])
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(
-                done,
-                or_(
-                    OutboxMessage.created_at < end_of(last),
-                    OutboxMessage.forget_after_sending.is_(True),
-                ),
-            )
-            .order_by(OutboxMessage.id)
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            done,
+            or_(
+                OutboxMessage.created_at < end_of(last),
+                OutboxMessage.forget_after_sending.is_(True),
+            ),
         )
+        .order_by(OutboxMessage.id)
     )
+    return [(i, f"#{i}") for i in ids]
 
 
-FINDERS: dict[RetentionKind, Callable] = {
+FINDERS: dict[RetentionKind, Callable[[RetentionRule, date], Found]] = {
     RetentionKind.RESIDENT_CONTACTS: due_resident_contacts,
     RetentionKind.CLOSED_SUBMISSIONS: due_closed_submissions,
     RetentionKind.DRAFTS: due_drafts,
@@ -362,18 +373,26 @@ def plan(today: date) -> list[Plan]:
         p = Plan(KINDS[kind], rule)
         if p.active:
             found = FINDERS[kind](rule, today)
-            p.ids = [o.id for o in found]
-            p.labels = [getattr(o, "reg_number", None) or f"#{o.id}" for o in found]
+            p.ids = [i for i, _label in found]
+            p.labels = [label or f"#{i}" for i, label in found]
         plans.append(p)
     return plans
 
 
 # --- doing it -------------------------------------------------------------------------------------
 
+CHUNK = 500  # ids per statement: well inside SQLite's limit on bound parameters
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
 
 def anonymise_submission(submission: Submission) -> None:
-    """The closed rule's anonymising: contact details, files, records and the private link go;
-    party, dates, state, focus area, kind, call and the canvas text stay."""
+    """The closed rule's anonymising: contact details, files and the private link go; party,
+    dates, state, focus area, kind, call and the canvas text stay. (The caller removes the
+    records.)"""
     from portal.submissions import uploads
 
     strip_contact_details(submission)
@@ -381,45 +400,53 @@ def anonymise_submission(submission: Submission) -> None:
     for attachment in list(submission.attachments):
         uploads.delete_file(attachment)
         submission.attachments.remove(attachment)
-    records.remove_for([submission.id])
 
 
-def delete_submission(submission: Submission) -> None:
+def delete_submissions(ids: list[int]) -> None:
+    """Delete these submissions with their files, links and records (the caller audits)."""
     from portal.submissions import uploads
 
-    for attachment in submission.attachments:
+    for attachment in db.session.scalars(
+        select(Attachment).where(Attachment.submission_id.in_(ids))
+    ):
         uploads.delete_file(attachment)
-    records.remove_for([submission.id])
+    records.remove_for(ids)
     db.session.execute(
         delete(submission_links).where(
-            or_(
-                submission_links.c.low_id == submission.id,
-                submission_links.c.high_id == submission.id,
-            )
+            or_(submission_links.c.low_id.in_(ids), submission_links.c.high_id.in_(ids))
         )
     )
     db.session.execute(
         update(Submission)
-        .where(Submission.duplicate_of_id == submission.id)
+        .where(Submission.duplicate_of_id.in_(ids))
         .values(duplicate_of_id=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.delete(submission)
+    for submission in db.session.scalars(select(Submission).where(Submission.id.in_(ids))):
+        db.session.delete(submission)
 
 
 def _apply(p: Plan) -> None:
-    kind, action = p.kind.kind, RetentionAction(p.rule.action)
-    if kind == RetentionKind.OUTBOX:
-        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(p.ids)))
-        return
-    for submission in db.session.scalars(select(Submission).where(Submission.id.in_(p.ids))):
-        if kind == RetentionKind.DRAFTS:
-            from portal.submissions.services import delete_draft
+    from portal.submissions.services import delete_draft
 
-            delete_draft(submission, actor=None)
-        elif kind == RetentionKind.CLOSED_SUBMISSIONS and action == RetentionAction.DELETE:
-            delete_submission(submission)
-        else:
+    kind, action = p.kind.kind, RetentionAction(p.rule.action)
+    for chunk in _chunks(p.ids):
+        if kind == RetentionKind.OUTBOX:
+            db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(chunk)))
+            continue
+        if kind == RetentionKind.CLOSED_SUBMISSIONS and action == RetentionAction.DELETE:
+            delete_submissions(chunk)
+            db.session.flush()
+            continue
+        submissions = db.session.scalars(
+            select(Submission)
+            .where(Submission.id.in_(chunk))
+            .options(selectinload(Submission.attachments))
+        )
+        for submission in submissions:
+            if kind == RetentionKind.DRAFTS:
+                delete_draft(submission, actor=None)
+                continue
             if kind == RetentionKind.RESIDENT_CONTACTS:
                 strip_contact_details(submission)
             else:
@@ -428,6 +455,8 @@ def _apply(p: Plan) -> None:
             audit.record(
                 "retention_anonymised", submission, actor=None, changes={"rule": kind.value}
             )
+        if kind == RetentionKind.CLOSED_SUBMISSIONS:
+            records.remove_for(chunk)  # the records' retention has ended
         db.session.flush()
 
 
