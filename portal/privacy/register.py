@@ -168,6 +168,14 @@ class RegisterPage:
     page: int
     pages: int
 
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
 
 def register_page(filters: RegisterFilters) -> RegisterPage:
     total = db.session.scalar(

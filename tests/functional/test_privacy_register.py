@@ -125,3 +125,18 @@ def test_register_is_for_process_support_and_admin_only(client, login_as, regist
 def test_unknown_export_format_is_not_found(client, login_as, register):
     login_as(Role.PROCESS_SUPPORT)
     assert client.get("/diarium/export.pdf").status_code == 404
+
+
+def test_register_pages_keep_the_filters(client, login_as, register, monkeypatch):
+    from portal.privacy import register as listing
+
+    monkeypatch.setattr(listing, "PER_PAGE", 1)
+    login_as(Role.PROCESS_SUPPORT)
+    call = register["call"].id
+    html = client.get(f"/diarium?call={call}&page=2").get_data(as_text=True)
+    assert "Sida 2 av 2" in html
+    assert f'href="/diarium?call={call}" hx-get="/diarium?call={call}" rel="prev"' in html
+    assert 'rel="next"' not in html
+    assert register["old"].reg_number in html and register["resident"].reg_number not in html
+    last = client.get(f"/diarium?call={call}&page=999").get_data(as_text=True)
+    assert "Sida 2 av 2" in last
