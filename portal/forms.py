@@ -3,6 +3,10 @@ and small coercions for select values."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
@@ -20,6 +24,29 @@ def no_control_chars(form, field) -> None:
     """Refuse invisible control characters (keeps tabs and line breaks, Swedish and emoji)."""
     if field.data and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
         raise ValidationError(str(CONTROL_CHARS))
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day_from_args(args, name: str, messages: list[str]) -> date | None:
+    """A YYYY-MM-DD date from a query string (filters in the address); an unreadable one is
+    ignored and said in plain words in `messages`, never raised."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if not ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        messages.append(
+            _(
+                "Datumet %(value)s kunde inte läsas och används inte. Skriv datum som ÅÅÅÅ-MM-DD.",
+                value=raw[:20],
+            )
+        )
+        return None
 
 
 class DayField(DateField):

@@ -11,7 +11,6 @@ Nothing in the address can cause an error: what cannot be read is ignored and sa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from portal.board.figures import Scope
 from portal.board.inflow import PERIODS, RESIDENTS, period_label
 from portal.extensions import db
+from portal.forms import day_from_args
 from portal.reference.models import FocusArea, Party
 from portal.triage.inbox import PortfolioOption
 
@@ -43,7 +43,6 @@ DEFAULT_PER = "source"
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 MAX_COLUMNS = 60  # periods in one table; a longer span is shown in a coarser granularity
-DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class PartyOption(NamedTuple):
@@ -251,22 +250,10 @@ class BoardFilters:
         return default
 
     def _day(self, args, name: str) -> date | None:
-        raw = (args.get(name) or "").strip()
-        if not raw:
+        day = day_from_args(args, name, self.messages)
+        if day is None:
             return None
-        try:
-            if not DAY.fullmatch(raw):
-                raise ValueError(raw)
-            day = date.fromisoformat(raw)
-        except ValueError:
-            self.messages.append(
-                _(
-                    "Datumet %(value)s kunde inte läsas och används inte. "
-                    "Skriv datum som ÅÅÅÅ-MM-DD.",
-                    value=raw[:20],
-                )
-            )
-            return None
+        raw = day.isoformat()
         if not EARLIEST <= day <= LATEST:
             self.messages.append(
                 _(

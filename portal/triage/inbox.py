@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.models import Call
 from portal.extensions import db
+from portal.forms import day_from_args
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import STATE_LABELS, Kind, State, Submission
 from portal.triage import search
@@ -236,22 +237,7 @@ class InboxFilters:
         return None
 
     def _day(self, args, name: str) -> date | None:
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-                raise ValueError(raw)
-            return date.fromisoformat(raw)
-        except ValueError:
-            self.messages.append(
-                _(
-                    "Datumet %(value)s kunde inte läsas och används inte. "
-                    "Skriv datum som ÅÅÅÅ-MM-DD.",
-                    value=raw[:20],
-                )
-            )
-            return None
+        return day_from_args(args, name, self.messages)
 
     # --- back into the address ----------------------------------------------------------
 
