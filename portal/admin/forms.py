@@ -132,7 +132,8 @@ class EditUserForm(_UserFields):
 
 
 class UserFilterForm(FlaskForm):
-    """The search above the user list (GET, so no CSRF token)."""
+    """The search above the user list: role and status in the address, the search text posted
+    and kept in the session (see admin.views.users); CSRFProtect checks the POST."""
 
     class Meta:
         csrf = False

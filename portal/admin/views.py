@@ -6,11 +6,22 @@ A rule a service refuses comes back as `RuleViolation` and is shown on its field
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from portal.accounts import mfa, sessions
 from portal.accounts.models import Role, User, UserSession
@@ -122,10 +133,38 @@ def _party_or_none(party_id: int | None) -> Party | None:
 # --- users ------------------------------------------------------------------------------
 
 
-@bp.get("/anvandare")
+# The search text may be a person's name or e-mail address: it travels in the POST body and
+# lives in the session, never in the address (which ends up in access logs and history).
+USER_SEARCH = "admin_user_search"
+
+
+@bp.route("/anvandare", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def users():
-    filters = UserFilterForm(formdata=request.args)
+    if request.method == "POST":
+        session[USER_SEARCH] = (request.form.get("q") or "").strip()[:100]
+        args = {k: request.form.get(k) for k in ("role", "status") if request.form.get(k)}
+        target = url_for("admin.users", **args)
+        if not request.headers.get("HX-Request"):
+            return redirect(target, code=303)
+        response = _users_page(request.form)
+        response.headers["HX-Push-Url"] = target
+        return response
+    if "rensa" in request.args:
+        session.pop(USER_SEARCH, None)
+    return _users_page(request.args)
+
+
+def _users_page(source):
+    filters = UserFilterForm(
+        formdata=MultiDict(
+            {
+                "role": source.get("role", ""),
+                "status": source.get("status", ""),
+                "q": session.get(USER_SEARCH, ""),
+            }
+        )
+    )
     if not filters.validate():  # an unknown role or status in the address: ignore it
         for f in filters:
             if f.errors:
@@ -135,22 +174,17 @@ def users():
         text=filters.q.data or "", role=filters.role.data or "", status=filters.status.data or ""
     )
     pagination = db.paginate(query, page=max(page, 1), per_page=USERS_PER_PAGE, error_out=False)
-    args = {
-        k: v
-        for k, v in (
-            ("q", filters.q.data),
-            ("role", filters.role.data),
-            ("status", filters.status.data),
+    args = {k: v for k, v in (("role", filters.role.data), ("status", filters.status.data)) if v}
+    return make_response(
+        render_page_or_block(
+            "admin/users.html",
+            "results",
+            filters=filters,
+            pagination=pagination,
+            filter_args=args,
+            searching=bool(filters.q.data),
+            user_status=services.user_status,
         )
-        if v
-    }
-    return render_page_or_block(
-        "admin/users.html",
-        "results",
-        filters=filters,
-        pagination=pagination,
-        filter_args=args,
-        user_status=services.user_status,
     )
 
 

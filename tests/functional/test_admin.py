@@ -143,20 +143,32 @@ def names_listed(html: str) -> list[str]:
     return re.findall(r'<td><a href="/admin/anvandare/\d+">([^<]+)</a></td>', html)
 
 
+def search_users(client, q: str, **args):
+    """Search as the form does: the text posted (never in the address), then the list."""
+    response = post_form(client, "/admin/anvandare", {"q": q, **args})
+    assert response.status_code == 303
+    assert q not in response.headers["Location"] or not q
+    return client.get(response.headers["Location"])
+
+
 def test_users_search_matches_name_or_email_case_insensitively(client, admin):
     make_user(name="Greta Gran", email="greta@example.org")
     make_user(name="Hugo Hök", email="hugo.granlund@example.org")
     make_user(name="Ida Ivarsson", email="ida@example.org")
-    assert names_listed(text(client.get("/admin/anvandare?q=GRAN"))) == [
+    assert names_listed(text(search_users(client, "GRAN"))) == [
         "Greta Gran",
         "Hugo Hök",
     ]
-    assert names_listed(text(client.get("/admin/anvandare?q=ida%40"))) == ["Ida Ivarsson"]
+    assert names_listed(text(search_users(client, "ida@"))) == ["Ida Ivarsson"]
+    # The search stays while the admin moves about, until "Visa alla".
+    assert names_listed(text(client.get("/admin/anvandare"))) == ["Ida Ivarsson"]
+    assert "Ida Ivarsson" in text(client.get("/admin/anvandare?rensa=1"))
+    assert len(names_listed(text(client.get("/admin/anvandare")))) == 4  # with the admin
 
 
 def test_users_search_treats_percent_literally(client, admin):
     make_user(name="Jon Jern", email="jon@example.org")
-    assert names_listed(text(client.get("/admin/anvandare?q=%25"))) == []
+    assert names_listed(text(search_users(client, "%"))) == []
 
 
 def test_users_filter_by_role_and_status(client, admin):
@@ -183,20 +195,23 @@ def test_users_unknown_filter_value_shows_everyone(client, admin):
 def test_users_list_paginates_25_per_page_keeping_the_filter(client, admin):
     for n in range(30):
         make_user(name=f"Person {n:02d}", email=f"person{n:02d}@example.org", password=None)
-    first = text(client.get("/admin/anvandare?q=person"))
+    first = text(search_users(client, "person"))
     assert names_listed(first) == [f"Person {n:02d}" for n in range(25)]
     assert "Sida 1 av 2" in first
-    assert 'href="/admin/anvandare?sida=2&amp;q=person" rel="next"' in first
-    second = text(client.get("/admin/anvandare?sida=2&q=person"))
+    assert 'href="/admin/anvandare?sida=2" rel="next"' in first
+    second = text(client.get("/admin/anvandare?sida=2"))
     assert names_listed(second) == [f"Person {n:02d}" for n in range(25, 30)]
     assert "Sida 2 av 2" in second
 
 
 def test_users_list_as_htmx_returns_only_the_results(client, admin):
     make_user(name="Olle Ost")
-    response = client.get("/admin/anvandare?q=olle", headers={"HX-Request": "true"})
+    response = post_form(
+        client, "/admin/anvandare", {"q": "olle", "role": ""}, headers={"HX-Request": "true"}
+    )
     html = text(response)
     assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == "/admin/anvandare"  # no name in the address
     assert html.lstrip().startswith('<div id="results"')
     assert "<html" not in html
     assert names_listed(html) == ["Olle Ost"]
