@@ -25,11 +25,11 @@ class StatementForm(FlaskForm):
     version = HiddenField()
     organisation = StringField(
         _l("Organisation som står bakom tjänsten"),
-        validators=[InputRequired(_l("Ange organisationen.")), Length(max=200)],
+        validators=[InputRequired(_l("Fyll i organisationen.")), Length(max=200)],
     )
     service_name = StringField(
         _l("Tjänstens namn"),
-        validators=[InputRequired(_l("Ange tjänstens namn.")), Length(max=200)],
+        validators=[InputRequired(_l("Fyll i tjänstens namn.")), Length(max=200)],
     )
     compliance = RadioChoiceField(
         _l("Förenlighet med lagen om tillgänglighet till digital offentlig service"),
@@ -47,16 +47,16 @@ class StatementForm(FlaskForm):
     contact_email = EmailField(
         _l("E-postadress för synpunkter"),
         validators=[
-            InputRequired(_l("Ange en e-postadress.")),
-            Email(_l("Ange en giltig e-postadress.")),
+            InputRequired(_l("Fyll i en e-postadress.")),
+            Email(_l("Skriv en giltig e-postadress.")),
             Length(max=254),
         ],
     )
     method_sv = _text(_l("Hur tjänsten har granskats (svenska)"))
     method_en = _text(_l("Hur tjänsten har granskats (engelska)"))
     published_on = DayField(
-        _l("Redogörelsen upprättades"), validators=[InputRequired(_l("Ange ett datum."))]
+        _l("Redogörelsen upprättades"), validators=[InputRequired(_l("Fyll i ett datum."))]
     )
     assessed_on = DayField(
-        _l("Tjänsten granskades senast"), validators=[InputRequired(_l("Ange ett datum."))]
+        _l("Tjänsten granskades senast"), validators=[InputRequired(_l("Fyll i ett datum."))]
     )

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -250,10 +251,12 @@ def login_recovery():
         events.record("recovery_code_used", user, actor=user, left=left)
         response = _finish_second_step(user, "recovery_code")
         flash(
-            _(
-                "Du loggade in med en återställningskod. Du har %(n)s kvar. "
+            ngettext(
+                "Du loggade in med en återställningskod. Du har %(num)s kvar. "
                 "Skapa nya koder under Mitt konto om du har få kvar eller har tappat bort appen.",
-                n=left,
+                "Du loggade in med en återställningskod. Du har %(num)s kvar. "
+                "Skapa nya koder under Mitt konto om du har få kvar eller har tappat bort appen.",
+                left,
             ),
             "info",
         )
@@ -403,7 +406,14 @@ def end_other_sessions():
     user = current_user._get_current_object()
     count = sessions.end_others(user, actor=user)
     db.session.commit()
-    flash(_("Du har loggats ut från %(n)s andra webbläsare.", n=count), "success")
+    flash(
+        ngettext(
+            "Du har loggats ut från %(num)s annan webbläsare.",
+            "Du har loggats ut från %(num)s andra webbläsare.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("accounts.account") + "#inloggningar")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.accounts import sessions
 from portal.reference.models import PartyKind
@@ -91,7 +92,7 @@ def event_details(entry) -> list[str]:
             str(_l("okänd e-postadress (%(fingerprint)s)", fingerprint=changes["account"][:8]))
         )
     if "left" in changes:
-        details.append(str(_l("%(n)s koder kvar", n=changes["left"])))
+        details.append(ngettext("%(num)s kod kvar", "%(num)s koder kvar", changes["left"]))
     if "ended" in changes:
         details.append(str(_l("avslutad: %(browser)s", browser=changes["ended"])))
     if entry.action == "roles_changed" and "roles" in changes:

@@ -41,6 +41,7 @@ from sqlalchemy import ColumnElement, and_, case, extract, false, func, select, 
 
 from portal.accounts.models import User
 from portal.board.inflow import RESIDENTS
+from portal.board.monthly import counted
 from portal.evaluation.models import (
     Decision,
     FundingRequest,
@@ -95,6 +96,17 @@ class Scope:
         elif self.source is not None:
             clauses.append(Submission.party_id == self.source)
         return clauses
+
+    def counted(self, names=(), *, kind: str | None = None):
+        """Submissions in the scope counted per `names` (portal.board.monthly.counted)."""
+        return counted(
+            self.date_from,
+            self.date_to,
+            names,
+            portfolio_id=self.portfolio,
+            source=self.source,
+            kind=kind,
+        )
 
     def initiative_filters(self, initiative_id) -> list[ColumnElement[bool]]:
         """For figures about initiatives: in the portfolio; from the source's submission."""
@@ -200,21 +212,22 @@ def funnel(scope: Scope) -> Funnel:
     the states counted from ix_submissions_inflow alone, and the phases from the initiatives
     of those submissions (each one's furthest phase by its decisions)."""
     in_scope = [_between(Submission.submitted_on, scope), *scope.submission_filters()]
-    state = Submission.state
-    by_state = (
-        select(
-            func.count().label("received"),
-            _count_if(state == State.IN_PORTFOLIO.value).label("in_portfolio"),
-            _count_if(state.in_([State.RECEIVED.value, State.AWAITING_INFO.value])).label(
-                "still_open"
-            ),
-            _count_if(state == State.DECLINED.value).label("declined"),
-            _count_if(state == State.DUPLICATE.value).label("duplicate"),
-            _count_if(state == State.WITHDRAWN.value).label("withdrawn"),
-        )
-        .where(*in_scope)
-        .subquery("by_state")
-    )
+    states = scope.counted(("state",)).subquery("states")
+    state = states.c.state
+
+    def submissions_where(condition):
+        return func.coalesce(func.sum(case((condition, states.c.n), else_=0)), 0)
+
+    by_state = select(
+        func.coalesce(func.sum(states.c.n), 0).label("received"),
+        submissions_where(state == State.IN_PORTFOLIO.value).label("in_portfolio"),
+        submissions_where(state.in_([State.RECEIVED.value, State.AWAITING_INFO.value])).label(
+            "still_open"
+        ),
+        submissions_where(state == State.DECLINED.value).label("declined"),
+        submissions_where(state == State.DUPLICATE.value).label("duplicate"),
+        submissions_where(state == State.WITHDRAWN.value).label("withdrawn"),
+    ).subquery("by_state")
     # Every phase a decision left or entered was reached; with no decision, the current one.
     came_from, went_to = _rank(Decision.from_phase), _rank(Decision.to_phase)
     furthest_decided = (
@@ -322,20 +335,13 @@ def _two(statement) -> list[int]:
 
 
 def _submission_figures(scope: Scope, previous: Scope) -> list[Figure]:
-    """Ideas and needs in each period: four plain counts over index ranges in one statement
-    (at 100 000 submissions on SQLite about twice as fast as one pass with CASE sums)."""
+    """Ideas and needs in each period: four plain counts in one statement, each over the
+    monthly summary's whole months and index ranges for the edges."""
 
     def counted(period: Scope, kind: Kind):
-        return (
-            select(func.count())
-            .select_from(Submission)
-            .where(
-                _between(Submission.submitted_on, period),
-                Submission.kind == kind.value,
-                *scope.submission_filters(),
-            )
-            .scalar_subquery()
-        )
+        kept = Scope(period.date_from, period.date_to, scope.portfolio, scope.source)
+        part = kept.counted(kind=kind.value).subquery()
+        return select(func.coalesce(func.sum(part.c.n), 0)).scalar_subquery()
 
     values = _two(
         select(*(counted(p, k) for k in (Kind.IDEA, Kind.CHALLENGE) for p in (scope, previous)))
@@ -432,7 +438,7 @@ def _insight_figure(scope: Scope, previous: Scope) -> Figure:
     return Figure(
         "insights",
         _l("Insikter"),
-        _l('Insikter och lärdomar ("Halleluja moments") som antecknades under perioden.'),
+        _l("Insikter och lärdomar (”Halleluja moments”) som antecknades under perioden."),
         *values,
     )
 

@@ -50,7 +50,7 @@ class RetentionRuleForm(FlaskForm):
     period = PositiveIntegerField(
         _l("Tid"),
         validators=[
-            InputRequired(_l("Fyll i en tid i hela tal.")),
+            InputRequired(_l("Skriv ett heltal.")),
             NumberRange(min=1, max=1200, message=_l("Skriv ett tal från 1 till 1200.")),
         ],
     )

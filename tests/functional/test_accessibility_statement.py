@@ -114,7 +114,7 @@ def test_bad_input_is_refused_on_the_form_in_swedish(client, login_as, db):
     response = client.post("/admin/tillganglighet", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Ange organisationen." in html
+    assert "Fyll i organisationen." in html
     assert "Välj bland alternativen." in html
     assert "Skriv datumet som ÅÅÅÅ-MM-DD." in html
     assert "Fältet får inte vara längre än 10000 tecken." in html

@@ -300,7 +300,7 @@ def test_admin_sets_a_rule_with_audit_and_sees_the_dry_run(client, login_as, db)
     page = client.get("/admin/gallring")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Invånares kontaktuppgifter" in html and "Gäller inte" in html
+    assert "Invånares kontaktuppgifter" in html and "Inte aktiv" in html
     assert "Händelseloggen gallras aldrig" in html
     response = client.post(
         "/admin/gallring/closed_submissions",
