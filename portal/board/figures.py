@@ -239,10 +239,21 @@ def funnel(scope: Scope) -> Funnel:
     # the correlated subquery once per sum); only submissions in a portfolio have initiatives.
     reached = func.coalesce(furthest_decided, _rank(Initiative.phase))
     stopped = case((Initiative.phase == Phase.CLOSED.value, 1), else_=0)
+    # Each initiative looks up its one submission by key: joined, SQLite walked the whole
+    # span of the index to find the few thousand initiatives (five years: 20 ms -> 9 ms).
+    from_scope = (
+        select(Submission.id)
+        .where(
+            Submission.id == Initiative.origin_submission_id,
+            *in_scope,
+            Submission.state == State.IN_PORTFOLIO.value,
+        )
+        .exists()
+    )
     per_reach = (
         select(reached.label("reached"), stopped.label("stopped"), func.count().label("n"))
-        .join(Submission, Submission.id == Initiative.origin_submission_id)
-        .where(*in_scope, Submission.state == State.IN_PORTFOLIO.value)
+        .select_from(Initiative)
+        .where(from_scope)
         .group_by(reached, stopped)
         .subquery("per_reach")
     )
