@@ -36,7 +36,7 @@ holds every column the statement reads from submissions, so the range is read fr
 alone, and SQLite groups per day while walking it, without a sort: at 100 000 submissions
 over five years this took the five-year monthly inflow on SQLite from about 160 ms (grouping
 by a computed period directly) to about 30 ms. Longer spans read their whole months from
-portal/board/monthly.py's summary (a few thousand rows for five years) instead, and only the
+portal/board/monthly.py's summary (about 12 000 rows for five years) instead, and only the
 partial months at the edges from the index; the answers are the same.
 """
 
