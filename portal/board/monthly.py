@@ -29,9 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, String, event, func, select, text, union_all
+from sqlalchemy import Date, Integer, String, func, select, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import ddl
 from portal.extensions import db
 from portal.reference.models import FocusArea
 from portal.submissions.models import Submission
@@ -141,16 +142,8 @@ def backfill_sql(dialect: str) -> str:
     )
 
 
-def install(connection) -> None:
-    """Create the triggers on this connection's database (after create_all; migrations)."""
-    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
-    for statement in statements:
-        connection.execute(text(statement))
-
-
-@event.listens_for(db.metadata, "after_create")
-def _after_create(metadata, connection, **kw) -> None:
-    install(connection)
+# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
+install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import Float, Integer, case, event, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
+from portal import ddl
 from portal.evaluation.models import Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub import public
@@ -80,9 +81,7 @@ PER_PAGE = 20
 
 def install(connection) -> None:
     """Create the search objects on this connection's database (create_all and migrations)."""
-    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
-    for statement in statements:
-        connection.execute(text(statement))
+    ddl.run(connection, sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
 
 
 def uninstall(connection) -> None:

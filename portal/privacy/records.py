@@ -24,10 +24,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, select, text, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, ddl
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
 from portal.submissions.canvas import CANVAS_FIELDS
@@ -259,13 +259,5 @@ END $$""",
 ]
 
 
-def install(connection) -> None:
-    """Create the trigger on this connection's database (after create_all; the migration)."""
-    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
-    for statement in statements:
-        connection.execute(text(statement))
-
-
-@event.listens_for(db.metadata, "after_create")
-def _after_create(metadata, connection, **kw) -> None:
-    install(connection)
+# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
+install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)

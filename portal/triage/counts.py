@@ -13,9 +13,10 @@ means zero: rows are made by the first submission in a state.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, event, select, text
+from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import ddl
 from portal.extensions import db
 
 TABLE = "submission_state_counts"
@@ -77,16 +78,8 @@ BACKFILL = (
 )
 
 
-def install(connection) -> None:
-    """Create the triggers on this connection's database (after create_all; migrations)."""
-    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
-    for statement in statements:
-        connection.execute(text(statement))
-
-
-@event.listens_for(db.metadata, "after_create")
-def _after_create(metadata, connection, **kw) -> None:
-    install(connection)
+# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
+install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
 
 
 def kept_totals() -> dict[str, int]:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 
+from portal import ddl
 from portal.extensions import db
 from portal.submissions.models import CANVAS_COLUMNS, Submission
 
@@ -64,9 +65,7 @@ MAX_TERMS = 8
 
 def install(connection) -> None:
     """Create the search objects on this connection's database (create_all and migrations)."""
-    statements = SQLITE_DDL if connection.dialect.name == "sqlite" else POSTGRES_DDL
-    for statement in statements:
-        connection.execute(text(statement))
+    ddl.run(connection, sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
 
 
 def uninstall(connection) -> None:
