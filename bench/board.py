@@ -260,6 +260,16 @@ def scenarios(app) -> list[tuple[str, str, str]]:
             ("dashboard", "per månad, fem år", f"/styrelsen?period=month&{five_years}"),
             (
                 "dashboard",
+                "kvartal per fokusområde, fem år",
+                f"/styrelsen?per=focus_area&{five_years}",
+            ),
+            (
+                "dashboard",
+                "år per utlysning, fem år",
+                f"/styrelsen?period=year&per=call&{five_years}",
+            ),
+            (
+                "dashboard",
                 "fokusområde + part",
                 f"/styrelsen?portfolio={elderly}&source={party}&period=month",
             ),

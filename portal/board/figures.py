@@ -37,11 +37,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, case, extract, false, func, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    extract,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    union,
+)
 
 from portal.accounts.models import User
 from portal.board.inflow import RESIDENTS
-from portal.board.monthly import counted
+from portal.board.monthly import MONTHS, SUBMITTERS, Summary, counted
 from portal.evaluation.models import (
     Decision,
     FundingRequest,
@@ -97,7 +108,7 @@ class Scope:
             clauses.append(Submission.party_id == self.source)
         return clauses
 
-    def counted(self, names=(), *, kind: str | None = None):
+    def counted(self, names=(), *, kind: str | None = None, summary: Summary = MONTHS):
         """Submissions in the scope counted per `names` (portal.board.monthly.counted)."""
         return counted(
             self.date_from,
@@ -106,6 +117,7 @@ class Scope:
             portfolio_id=self.portfolio,
             source=self.source,
             kind=kind,
+            summary=summary,
         )
 
     def initiative_filters(self, initiative_id) -> list[ColumnElement[bool]]:
@@ -484,23 +496,19 @@ def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
     """Distinct employees per party who submitted, or rated an initiative, in each period.
 
     Each source gives its distinct (person, party, in the current period or not) first, a few
-    rows however many submissions there are; the UNION removes a person counted twice.
+    rows however many submissions there are (those who submitted come from the summary of
+    who submitted per month, portal/board/monthly.py); the UNION removes a person counted
+    twice.
     """
-    s = Submission
-    submitted = (
-        select(
-            s.submitter_id.label("user_id"),
-            s.party_id.label("party_id"),
-            case((_between(s.submitted_on, scope), 1), else_=0).label("cur"),
-        )
-        .distinct()
-        .where(
-            s.submitter_id.is_not(None),
-            s.submitted_on >= previous.date_from,
-            s.submitted_on <= scope.date_to,
-            *scope.submission_filters(),
-        )
-    )
+
+    def submitted(period: Scope, current: int):
+        part = period.counted(("submitter_id", "party_id"), summary=SUBMITTERS).subquery()
+        return select(
+            part.c.submitter_id.label("user_id"),
+            part.c.party_id.label("party_id"),
+            literal(current).label("cur"),
+        ).distinct()
+
     rated = (
         select(
             Rating.expert_id.label("user_id"),
@@ -519,7 +527,7 @@ def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
         rated = rated.where(false())  # residents are not employees
     elif scope.source is not None:
         rated = rated.where(User.party_id == scope.source)
-    involved = union(submitted, rated).subquery()
+    involved = union(submitted(scope, 1), submitted(previous, 0), rated).subquery()
     statement = select(
         involved.c.party_id,
         func.sum(involved.c.cur),

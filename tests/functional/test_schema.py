@@ -38,7 +38,30 @@ def empty_database_url(tmp_path):
     admin.dispose()
 
 
-def test_migrations_build_the_schema_of_the_models(empty_database_url):
+def outside_the_metadata(conn) -> dict[str, set[str]]:
+    """What Alembic does not compare: the triggers, and on SQLite the WITHOUT ROWID tables."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT type, name, sql FROM sqlite_master")).all()
+        return {
+            "triggers": {name for kind, name, _sql in rows if kind == "trigger"},
+            "without rowid": {
+                name for kind, name, sql in rows if kind == "table" and "WITHOUT ROWID" in sql
+            },
+        }
+    triggers = conn.execute(
+        text(
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+        )
+    )
+    return {"triggers": set(triggers.scalars())}
+
+
+def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
+    with db.engine.connect() as conn:
+        made_by_create_all = outside_the_metadata(conn)
+
     class MigrationConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = empty_database_url
 
@@ -50,8 +73,18 @@ def test_migrations_build_the_schema_of_the_models(empty_database_url):
                 conn, opts={"compare_type": True, "include_object": is_search_object}
             )
             differences = compare_metadata(context, _db.metadata)
+            migrated = outside_the_metadata(conn)
         _db.engine.dispose()
     assert differences == []
+    assert migrated == made_by_create_all
+    assert {"submission_months_ai", "submitter_months_insert_delete"} & migrated["triggers"]
+
+
+def test_sqlite_reads_through_a_memory_map(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA mmap_size")).scalar() == 268435456
 
 
 def test_seed_twice_adds_nothing_the_second_time(app, db):
