@@ -224,7 +224,14 @@ def funnel(scope: Scope) -> Funnel:
     the states counted from ix_submissions_inflow alone, and the phases from the initiatives
     of those submissions (each one's furthest phase by its decisions)."""
     in_scope = [_between(Submission.submitted_on, scope), *scope.submission_filters()]
-    states = scope.counted(("state",)).subquery("states")
+    # Summed per state first: a handful of rows for the sums below instead of one per
+    # month and key of the summary (five years: 9 ms -> 6 ms on SQLite).
+    counted_states = scope.counted(("state",)).subquery()
+    states = (
+        select(counted_states.c.state, func.sum(counted_states.c.n).label("n"))
+        .group_by(counted_states.c.state)
+        .subquery("states")
+    )
     state = states.c.state
 
     def submissions_where(condition):
