@@ -260,14 +260,18 @@ def counted(
             (func.nullif(kept.c[name], 0) if name in NULLABLE else kept.c[name]).label(name)
             for name in names
         ]
-        parts.append(
-            select(*columns, kept.c.total.label("n")).where(
-                kept.c.month >= months[0],
-                kept.c.month <= months[1],
-                kept.c.total > 0,
-                *_filters(kept, portfolio_id, source, kind, none=0),
-            )
+        part = select(*columns, kept.c.total.label("n")).where(
+            kept.c.month >= months[0],
+            kept.c.month <= months[1],
+            kept.c.total > 0,
+            *_filters(kept, portfolio_id, source, kind, none=0),
         )
+        if tuple(names) == summary.key[1 : len(names) + 1]:
+            # Grouped in the key's own order, so without a sort: per month and source, say,
+            # instead of a row per month and every key (five years: 12 000 rows -> 360).
+            part = part.with_only_columns(*columns, func.sum(kept.c.total).label("n"))
+            part = part.group_by(kept.c.month, *(kept.c[name] for name in names))
+        parts.append(part)
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
