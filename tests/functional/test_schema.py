@@ -9,7 +9,8 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.config import TestConfig
@@ -80,11 +81,36 @@ def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
     assert {"submission_months_ai", "submitter_months_insert_delete"} & migrated["triggers"]
 
 
-def test_sqlite_reads_through_a_memory_map(db):
+def test_migrations_go_down_to_nothing_and_up_again(empty_database_url, db):
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(MigrationConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with _db.engine.connect() as conn:
+            up = outside_the_metadata(conn)
+        flask_migrate.downgrade(revision="base")
+        with _db.engine.connect() as conn:
+            down = outside_the_metadata(conn)
+            tables = inspect(conn).get_table_names()
+        flask_migrate.upgrade()
+        with _db.engine.connect() as conn:
+            again = outside_the_metadata(conn)
+        _db.engine.dispose()
+    assert set(tables) <= {"alembic_version"}
+    assert not down["triggers"]
+    assert again == up
+
+
+def test_sqlite_enforces_foreign_keys_and_reads_through_a_memory_map(db):
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite setting")
+        pytest.skip("SQLite settings")
     with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA mmap_size")).scalar() == 268435456
+        with pytest.raises(IntegrityError):
+            conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (999999, 'admin')"))
 
 
 def test_seed_twice_adds_nothing_the_second_time(app, db):
