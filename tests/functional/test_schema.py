@@ -59,15 +59,18 @@ def outside_the_metadata(conn) -> dict[str, set[str]]:
     return {"triggers": set(triggers.scalars())}
 
 
+def migrated_app(url: str):
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return create_app(MigrationConfig)
+
+
 def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
     with db.engine.connect() as conn:
         made_by_create_all = outside_the_metadata(conn)
 
-    class MigrationConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(MigrationConfig)
-    with app.app_context():
+    with migrated_app(empty_database_url).app_context():
         flask_migrate.upgrade()
         with _db.engine.connect() as conn:
             context = MigrationContext.configure(
@@ -82,11 +85,7 @@ def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
 
 
 def test_migrations_go_down_to_nothing_and_up_again(empty_database_url, db):
-    class MigrationConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(MigrationConfig)
-    with app.app_context():
+    with migrated_app(empty_database_url).app_context():
         flask_migrate.upgrade()
         with _db.engine.connect() as conn:
             up = outside_the_metadata(conn)
