@@ -249,7 +249,8 @@ def counted(
         part = (
             select(*columns, func.count().label("n"))
             .where(sub.c.submitted_on >= lo, sub.c.submitted_on <= hi)
-            .where(*(sub.c[column].is_not(None) for column in summary.required[1:]))  # [0]: the day
+            # What else the summary requires (its first column, the day, is in range here).
+            .where(*(sub.c[column].is_not(None) for column in summary.required[1:]))
             .where(*_filters(sub, portfolio_id, source, kind, none=None))
             .group_by(*columns)
         )
@@ -260,16 +261,19 @@ def counted(
             (func.nullif(kept.c[name], 0) if name in NULLABLE else kept.c[name]).label(name)
             for name in names
         ]
-        part = select(*columns, kept.c.total.label("n")).where(
+        # When `names` begin the key, the rows are grouped in the key's own order, so without
+        # a sort: per month and source, say, instead of a row per month and every key (five
+        # years: 12 000 rows -> 360).
+        in_key_order = tuple(names) == summary.key[1 : len(names) + 1]
+        part = select(
+            *columns, (func.sum(kept.c.total) if in_key_order else kept.c.total).label("n")
+        ).where(
             kept.c.month >= months[0],
             kept.c.month <= months[1],
             kept.c.total > 0,
             *_filters(kept, portfolio_id, source, kind, none=0),
         )
-        if tuple(names) == summary.key[1 : len(names) + 1]:
-            # Grouped in the key's own order, so without a sort: per month and source, say,
-            # instead of a row per month and every key (five years: 12 000 rows -> 360).
-            part = part.with_only_columns(*columns, func.sum(kept.c.total).label("n"))
+        if in_key_order:
             part = part.group_by(kept.c.month, *(kept.c[name] for name in names))
         parts.append(part)
     return parts[0] if len(parts) == 1 else union_all(*parts)
