@@ -19,6 +19,7 @@ from portal.evaluation.models import (  # noqa: F401, E402
     RatingRequest,
 )
 from portal.hub.models import Publication, SearchDocument  # noqa: F401
+from portal.intents import Intent  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.privacy.models import RetentionRule, SubmissionRecord  # noqa: F401
 from portal.reference.models import (  # noqa: F401
