@@ -268,7 +268,7 @@ def seed_demo_submissions(count: int = 60) -> int:
 
     from portal.calls.models import Call
     from portal.privacy import records
-    from portal.submissions.models import State, Submission
+    from portal.submissions.models import PrivateLink, State, Submission
     from portal.submissions.registration import next_registration
     from portal.types import utcnow
 
@@ -322,7 +322,9 @@ def seed_demo_submissions(count: int = 60) -> int:
             name, email = DEMO_RESIDENTS[n % len(DEMO_RESIDENTS)]
             submission.call = resident_calls[0]
             submission.resident_name, submission.resident_email = name, email
-            submission.access_token_hash = hashlib.sha256(f"demo-token-{n}".encode()).hexdigest()
+            submission.private_links = [
+                PrivateLink(token_hash=hashlib.sha256(f"demo-token-{n}".encode()).hexdigest())
+            ]
         else:
             author = employees[n % len(employees)]
             submission.submitter, submission.party_id = author, author.party_id

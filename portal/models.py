@@ -30,6 +30,11 @@ from portal.reference.models import (  # noqa: F401
     Perspective,
     Portfolio,
 )
-from portal.submissions.models import Attachment, RegistrationCounter, Submission  # noqa: F401, E402
+from portal.submissions.models import (  # noqa: F401
+    Attachment,
+    PrivateLink,
+    RegistrationCounter,
+    Submission,
+)
 from portal.texts.models import SiteText  # noqa: F401, E402
 from portal.triage.counts import StateCount  # noqa: F401

@@ -45,7 +45,13 @@ from portal.privacy.models import (
     RetentionRule,
     SubmissionRecord,
 )
-from portal.submissions.models import Attachment, State, Submission, submission_links
+from portal.submissions.models import (
+    Attachment,
+    PrivateLink,
+    State,
+    Submission,
+    submission_links,
+)
 from portal.types import utcnow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -321,7 +327,7 @@ def due_closed_submissions(rule: RetentionRule, today: date) -> Found:
             or_(
                 exists().where(SubmissionRecord.submission_id == Submission.id),
                 exists().where(Attachment.submission_id == Submission.id),
-                Submission.access_token_hash.is_not(None),
+                exists().where(PrivateLink.submission_id == Submission.id),
                 Submission.consent_named_publicly.is_(True),
                 Submission.consent_news.is_(True),
                 Submission.responsible != "",
@@ -396,7 +402,7 @@ def anonymise_submission(submission: Submission) -> None:
     from portal.submissions import uploads
 
     strip_contact_details(submission)
-    submission.access_token_hash = None
+    submission.private_links.clear()
     for attachment in list(submission.attachments):
         uploads.delete_file(attachment)
         submission.attachments.remove(attachment)

@@ -42,7 +42,7 @@ class CanvasBase(FlaskForm):
     draft_id = HiddenField()
 
     def canvas_data(self) -> dict[str, object]:
-        data: dict[str, object] = {"kind": self.kind.data}
+        data: dict[str, object] = {"kind": self.kind.data} if "kind" in self else {}
         for f in CANVAS_FIELDS:
             if f.key in self:
                 data[f.key] = normalise_newlines(self[f.key].data)
@@ -110,6 +110,9 @@ def _resident_fields() -> dict[str, object]:
 
 
 def _upload_fields() -> dict[str, object]:
+    """The file fields. Not named like the submission's `attachments`: a form built with
+    obj=submission would take the stored Attachment rows as the field's data when no new file
+    is chosen."""
     accept = {"accept": "image/png,image/jpeg,image/webp,application/pdf"}
     return {
         "visual_file": FileField(
@@ -117,7 +120,7 @@ def _upload_fields() -> dict[str, object]:
             description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 10 MB."),
             render_kw=accept,
         ),
-        "attachments": MultipleFileField(
+        "more_files": MultipleFileField(
             _l("Fler bilagor"),
             description=_l("Frivilligt. Högst 5 filer totalt, högst 10 MB var."),
             render_kw=accept,
@@ -132,10 +135,15 @@ def canvas_form_class(
     resident: bool = False,
     uploads: bool = True,
     draft: bool = False,
+    completing: bool = False,
 ) -> type[CanvasBase]:
-    """A form class for these rules. `draft=True` drops the required checks (saving a draft)."""
+    """A form class for these rules. `draft=True` drops the required checks (saving a draft);
+    `completing=True` is the form for adding to a sent entry, which does not ask again whether
+    it is a challenge or an idea (the page does not show that choice)."""
     attrs: dict[str, object] = {}
-    if draft:  # a draft may be saved before the person has chosen
+    if completing:
+        attrs["kind"] = None  # WTForms: a field set to None in a subclass is removed
+    elif draft:  # a draft may be saved before the person has chosen
         attrs["kind"] = RadioField(
             CanvasBase.kind.args[0],
             choices=CanvasBase.kind.kwargs["choices"],

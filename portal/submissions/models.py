@@ -222,7 +222,8 @@ class Submission(db.Model):
     resident_phone: Mapped[str | None] = mapped_column(String(40))
     consent_named_publicly: Mapped[bool] = mapped_column(default=False)
     consent_news: Mapped[bool] = mapped_column(default=False)
-    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The language the resident wrote in: their e-mail is written in it too.
+    resident_locale: Mapped[str | None] = mapped_column(String(5))
 
     # One form rendering, one submission: a resent form finds the first one.
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -262,6 +263,9 @@ class Submission(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    private_links: Mapped[list[PrivateLink]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -297,6 +301,26 @@ class Submission(db.Model):
     @property
     def source_label(self) -> str:
         return self.party.name if self.party else str(_l("Invånare"))
+
+
+class PrivateLink(db.Model):
+    """A resident's private link to their submission (/mitt-bidrag/<token>).
+
+    Each e-mail to the resident that asks them to act carries a link of its own (the receipt,
+    an information request), so that the mail itself is the way in; every link stays valid.
+    Only the SHA-256 of the 256-bit token is stored: the portal cannot show a link again.
+    """
+
+    __tablename__ = "private_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="private_links")
 
 
 class AttachmentPurpose(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,13 +18,16 @@ from portal.extensions import db
 from portal.mail.services import queue_email
 from portal.privacy import records
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
-from portal.submissions.models import Kind, State, Submission
+from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
 from portal.triage.states import transition
 from portal.types import utcnow
 
 EDITABLE_BY_SUBMITTER = {State.DRAFT, State.RECEIVED, State.AWAITING_INFO}
 WITHDRAWABLE = {State.RECEIVED, State.AWAITING_INFO}
+# Pressing Back after sending shows the form again, loaded anew, with the text the browser
+# kept; sending it again within this long is taken as the same submission, not a new one.
+RESEND_WINDOW = timedelta(hours=24)
 
 
 class SubmissionRefused(Exception):
@@ -140,33 +143,91 @@ def submit_resident(
     reason = refusal_for(call, resident=True, now=now)
     if reason:
         raise SubmissionRefused(reason)
-    raw_token = secrets.token_urlsafe(32)
     submission = Submission(
         call=call,
         resident_name=name.strip(),
         resident_email=email.strip(),
         resident_phone=phone.strip() or None,
+        resident_locale=locale,
         consent_named_publicly=consent_named_publicly,
         consent_news=consent_news,
-        access_token_hash=hash_token(raw_token),
         form_key=form_key,
     )
     db.session.add(submission)
     apply_canvas(submission, data)
     db.session.flush()
+    raw_token = issue_private_link(submission)
     _register(submission, now, actor=None)
     _queue_receipt(submission, link=f"{_base()}/mitt-bidrag/{raw_token}", locale=locale)
     return submission, raw_token
 
 
+def issue_private_link(submission: Submission) -> str:
+    """A new private link for a resident's e-mail; returns the token (only its hash is kept)."""
+    raw = secrets.token_urlsafe(32)
+    submission.private_links.append(PrivateLink(token_hash=hash_token(raw)))
+    return raw
+
+
+def find_resend(
+    call: Call | None,
+    data: Mapping[str, object],
+    *,
+    submitter: User | None = None,
+    email: str | None = None,
+    now: datetime | None = None,
+) -> Submission | None:
+    """The submission this form was already sent as, when the same person sends the same
+    canvas to the same call again soon after (Back, then send): None for anything new."""
+    since = (now or utcnow()) - RESEND_WINDOW
+    same_call = Submission.call_id.is_(None) if call is None else Submission.call_id == call.id
+    query = select(Submission).where(
+        same_call,
+        Submission.submitted_at >= since,
+        Submission.state.notin_([State.DRAFT, State.WITHDRAWN]),
+    )
+    if submitter is not None:
+        query = query.where(Submission.submitter_id == submitter.id)
+    elif email:
+        query = query.where(
+            Submission.submitter_id.is_(None),
+            func.lower(Submission.resident_email) == email.strip().lower(),
+        )
+    else:
+        return None
+    for candidate in db.session.scalars(query.order_by(Submission.id.desc()).limit(20)):
+        if same_canvas(candidate, data):
+            return candidate
+    return None
+
+
+def same_canvas(submission: Submission, data: Mapping[str, object]) -> bool:
+    """Whether the submission already holds exactly this canvas (as apply_canvas stores it)."""
+    for f in CANVAS_FIELDS:
+        if f.key in data and (data[f.key] or "")[: f.max_length] != (
+            getattr(submission, f.key) or ""
+        ):
+            return False
+    if FOCUS_AREA in data and (data[FOCUS_AREA] or None) != submission.focus_area_id:
+        return False
+    return not (data.get("kind") and data["kind"] != submission.kind)
+
+
 def complete(
-    submission: Submission, data: Mapping[str, object], *, actor: User | None
+    submission: Submission,
+    data: Mapping[str, object],
+    *,
+    actor: User | None,
+    new_files: list[str] | tuple[str, ...] = (),
 ) -> dict[str, list]:
-    """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox."""
+    """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox.
+    `new_files`: the names of the files added with it (already stored by the caller)."""
     if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
     records.seal_completion(submission, list(changes))  # beside the record, dated
+    if new_files:
+        changes["files"] = [None, list(new_files)]
     if submission.state == State.AWAITING_INFO:  # back to the inbox
         transition(
             submission,
@@ -200,7 +261,9 @@ def find_by_token(raw: str) -> Submission | None:
     if not raw or len(raw) > 100:
         return None
     return db.session.scalar(
-        select(Submission).where(Submission.access_token_hash == hash_token(raw))
+        select(Submission)
+        .join(PrivateLink, PrivateLink.submission_id == Submission.id)
+        .where(PrivateLink.token_hash == hash_token(raw))
     )
 
 

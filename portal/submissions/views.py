@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Role
 from portal.calls.models import Call
@@ -65,9 +66,21 @@ def _rules(call: Call | None) -> dict:
     return normalise_rules(call.field_rules if call else None, STANDING_RULES)
 
 
-def _form(call: Call | None, *, resident: bool, draft: bool = False, obj=None, **kwargs):
+def _form(
+    call: Call | None,
+    *,
+    resident: bool,
+    draft: bool = False,
+    completing: bool = False,
+    obj=None,
+    **kwargs,
+):
     form_class = canvas_form_class(
-        _rules(call), focus_choices=_focus_choices(call), resident=resident, draft=draft
+        _rules(call),
+        focus_choices=_focus_choices(call),
+        resident=resident,
+        draft=draft,
+        completing=completing,
     )
     form = form_class(obj=obj, **kwargs)
     if obj is not None and request.method == "GET" and "focus_area" in form:
@@ -80,19 +93,29 @@ def _remember_receipt(submission: Submission) -> None:
     session[RECEIPTS_KEY] = [*ids, submission.id]
 
 
+def _chosen_files(form) -> list[tuple[object, FileStorage, str]]:
+    """(field, file, purpose) for each file the person chose in this request."""
+    pairs = []
+    if "visual_file" in form and _is_file(form.visual_file.data):
+        pairs.append((form.visual_file, form.visual_file.data, AttachmentPurpose.VISUAL))
+    if "more_files" in form:
+        pairs += [
+            (form.more_files, f, AttachmentPurpose.ATTACHMENT)
+            for f in (form.more_files.data or [])
+            if _is_file(f)
+        ]
+    return pairs
+
+
+def _is_file(value) -> bool:
+    return isinstance(value, FileStorage) and bool(value.filename)
+
+
 def _store_uploads(form, submission: Submission) -> bool:
     """Store the form's files on the submission; on a refused file, put the error on its field."""
     ok = True
     already = len(submission.attachments)
-    pairs = []
-    if "visual_file" in form and form.visual_file.data and form.visual_file.data.filename:
-        pairs.append((form.visual_file, form.visual_file.data, AttachmentPurpose.VISUAL))
-    if "attachments" in form:
-        pairs += [
-            (form.attachments, f, AttachmentPurpose.ATTACHMENT)
-            for f in (form.attachments.data or [])
-            if f and f.filename
-        ]
+    pairs = _chosen_files(form)
     checked = []
     for field, storage, purpose in pairs:
         try:
@@ -212,10 +235,13 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     draft = draft or _draft_from_form(form)
     if draft is not None and draft.state != State.DRAFT:
         # The same form sent again after it was submitted: show what exists, create nothing.
-        flash(_("Inlämningen %(number)s är redan inskickad.", number=draft.reg_number), "info")
-        return redirect(url_for("submissions.detail", submission_id=draft.id))
+        return _already_sent(draft)
     if not form.validate_on_submit():
         return _render_form(call, form, submission=draft, status=422)
+    if not as_draft:
+        sent = services.find_resend(call, form.canvas_data(), submitter=current_user)
+        if sent is not None:  # Back, then "Skicka in" again: the same submission
+            return _already_sent(sent)
 
     draft = services.save_draft(
         draft, form.canvas_data(), actor=current_user, call=call, form_key=form.form_key.data
@@ -240,9 +266,21 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
         )
         form.draft_id.data = str(draft.id)
         return _render_form(call, form, submission=draft, status=422)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form committed in parallel (its form_key is unique)
+        db.session.rollback()
+        existing = services.find_by_form_key(form.form_key.data)
+        if existing is None or existing.submitter_id != current_user.id:
+            raise
+        return _already_sent(existing)
     _remember_receipt(draft)
     return redirect(url_for("submissions.receipt", submission_id=draft.id))
+
+
+def _already_sent(submission: Submission):
+    flash(_("Inlämningen %(number)s är redan inskickad.", number=submission.reg_number), "info")
+    return redirect(url_for("submissions.detail", submission_id=submission.id))
 
 
 def _draft_from_form(form) -> Submission | None:
@@ -262,8 +300,12 @@ def autosave():
     """htmx autosave of the employee canvas (debounced); the page's button does the same."""
     call = None
     call_id = request.form.get("call_id", "")
-    if call_id.isdigit():
-        call = db.session.get(Call, int(call_id))
+    if call_id:
+        call = (
+            db.session.get(Call, int(call_id)) if call_id.isdigit() and len(call_id) < 10 else None
+        )
+        if call is None or call.published_at is None or not can_see_call(current_user, call):
+            abort(404)  # the same as for a call that does not exist
     form = _form(call, resident=False, draft=True)
     draft = _draft_from_form(form)
     if draft is not None and draft.state != State.DRAFT:
@@ -309,11 +351,20 @@ def _resident_canvas(call: Call):
         return _render_form(call, form, resident=True)
 
     existing = services.find_by_form_key(form.form_key.data)
-    if existing is not None:  # a double click or a resent form: one submission, not two
-        _remember_receipt(existing)
-        return redirect(url_for("submissions.receipt", submission_id=existing.id))
+    if existing is not None and (
+        existing.id in session.get(RECEIPTS_KEY, []) or _same_resident_canvas(existing, form)
+    ):  # a double click or a resent form: one submission, not two
+        return _resident_already_sent(existing)
     if not form.validate_on_submit():
         return _render_form(call, form, status=422, resident=True)
+    if existing is not None:  # someone else's form key: never show their receipt
+        form.form_errors.append(
+            _("Formuläret har redan använts. Ladda om sidan och skicka ditt bidrag igen.")
+        )
+        return _render_form(call, form, status=422, resident=True)
+    sent = services.find_resend(call, form.canvas_data(), email=form.email.data)
+    if sent is not None:  # Back, then "Skicka in" again: the same submission
+        return _resident_already_sent(sent)
     if form.website.data:
         form.form_errors.append(
             _("Formuläret kunde inte skickas. Lämna fältet ”Lämna det här fältet tomt” tomt.")
@@ -348,10 +399,33 @@ def _resident_canvas(call: Call):
     except IntegrityError:  # the same form_key committed in parallel
         db.session.rollback()
         existing = services.find_by_form_key(form.form_key.data)
-        if existing is None:
+        if existing is None or not _same_resident_canvas(existing, form):
             raise
-        submission = existing
+        return _resident_already_sent(existing)
     _remember_receipt(submission)
+    return redirect(url_for("submissions.receipt", submission_id=submission.id))
+
+
+def _same_resident_canvas(submission: Submission, form) -> bool:
+    """Whether this form is the one that made `submission`: the same address and canvas."""
+    email = (request.form.get("email") or "").strip().lower()
+    return (
+        submission.is_resident
+        and bool(email)
+        and (submission.resident_email or "").lower() == email
+        and services.same_canvas(submission, form.canvas_data())
+    )
+
+
+def _resident_already_sent(submission: Submission):
+    _remember_receipt(submission)
+    flash(
+        _(
+            "Ditt bidrag %(number)s är redan inskickat. Du har fått ett kvitto med e-post.",
+            number=submission.reg_number,
+        ),
+        "info",
+    )
     return redirect(url_for("submissions.receipt", submission_id=submission.id))
 
 
@@ -514,10 +588,16 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
             else url_for("submissions.detail", submission_id=submission.id)
         )
         return redirect(target)
-    form = _form(submission.call, resident=False, obj=submission)
+    form = _form(submission.call, resident=False, obj=submission, completing=True)
     if request.method == "POST" and form.validate_on_submit():
-        services.complete(submission, form.canvas_data(), actor=None if resident else current_user)
+        names = [storage.filename for _f, storage, _p in _chosen_files(form)]
         if _store_uploads(form, submission):
+            services.complete(
+                submission,
+                form.canvas_data(),
+                actor=None if resident else current_user,
+                new_files=[uploads.clean_name(n) for n in names],
+            )
             db.session.commit()
             flash(_("Tack! Dina ändringar är sparade."), "success")
             target = (

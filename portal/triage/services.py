@@ -25,6 +25,7 @@ from portal.submissions.models import (
     Submission,
     submission_links,
 )
+from portal.submissions.services import issue_private_link
 from portal.triage.states import can_transition, transition
 from portal.types import utcnow
 
@@ -306,6 +307,7 @@ def request_info(submission: Submission, question: str, *, actor: User) -> None:
         submission,
         "triage_info_request",
         _l("Processtödet har en fråga om ditt bidrag %(number)s", number=submission.reg_number),
+        page="komplettera",
         question=question,
     )
 
@@ -389,13 +391,21 @@ def reopen(submission: Submission, *, actor: User) -> None:
 # --- telling the submitter --------------------------------------------------------------
 
 
-def _tell_submitter(submission: Submission, template: str, subject, **context) -> None:
-    """E-mail the submitter. A resident's private link is stored only hashed, so a resident
-    is pointed to the link in their receipt e-mail instead."""
+def _tell_submitter(
+    submission: Submission, template: str, subject, *, page: str = "", **context
+) -> None:
+    """E-mail the submitter, in their language, with a link to their submission (`page`: a
+    page below it, such as "komplettera"). A resident's mail carries a private link of its
+    own (the portal keeps only hashes, so it cannot repeat the receipt's)."""
+    base = current_app.config["BASE_URL"]
     if submission.is_resident:
-        link, locale = None, "sv"
+        token = issue_private_link(submission)
+        link = f"{base}/mitt-bidrag/{token}" + (f"/{page}" if page else "")
+        locale = submission.resident_locale or "sv"
     else:
-        link = f"{current_app.config['BASE_URL']}/mina-inlamningar/{submission.id}"
+        link = f"{base}/mina-inlamningar/{submission.id}" + (
+            "/redigera" if page == "komplettera" else ""
+        )
         locale = (submission.submitter.locale if submission.submitter else None) or "sv"
     queue_email(
         submission.contact_email,

@@ -88,13 +88,13 @@ def test_hostile_upload_is_refused_on_its_field_and_nothing_is_saved(
     data = {
         **open_form(client, url),
         **resident_data(title="Trygg skolväg för alla barn"),
-        "attachments": [(io.BytesIO(png_bomb() if content is None else content), filename)],
+        "more_files": [(io.BytesIO(png_bomb() if content is None else content), filename)],
     }
     response = client.post(url, data=data, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html
-    assert 'id="attachments-error"' in html
+    assert 'id="more_files-error"' in html
     assert 'value="Trygg skolväg för alla barn"' in html  # what was written is kept
     assert "<script>alert" not in html
     assert _db.session.scalar(select(func.count()).select_from(Submission)) == 0
@@ -108,7 +108,7 @@ def test_a_path_in_a_good_files_name_never_reaches_the_disk(client, upload_folde
     data = {
         **open_form(client, url),
         **resident_data(),
-        "attachments": [(io.BytesIO(pdf_bytes()), "..\\..\\..\\windows\\bilaga.pdf")],
+        "more_files": [(io.BytesIO(pdf_bytes()), "..\\..\\..\\windows\\bilaga.pdf")],
     }
     assert client.post(url, data=data, content_type="multipart/form-data").status_code == 302
     [attachment] = _db.session.scalars(select(Attachment)).all()

@@ -95,7 +95,7 @@ def _journeys(app, client, urls: list[str]) -> None:
     page = client.get(link + "/komplettera").get_data(as_text=True)
     response = client.post(
         link + "/komplettera",
-        data={"csrf_token": csrf_from(page), "kind": "idea", "title": "Rörelsebingo",
+        data={"csrf_token": csrf_from(page), "title": "Rörelsebingo",
               "purpose": "Varje rast, i alla skolor."},
     )  # fmt: skip
     assert response.status_code == 302

@@ -178,7 +178,7 @@ def test_closed_submission_anonymised_after_its_years_figures_unchanged(db, uplo
     assert plans[1].ids == [submission.id]
     assert records.records_of(submission) == []  # the record's retention has ended
     assert submission.attachments == [] and not path.exists()
-    assert submission.resident_email == ANONYMISED and submission.access_token_hash is None
+    assert submission.resident_email == ANONYMISED and submission.private_links == []
     assert submission.state == State.DECLINED and submission.title  # what the figures count
     assert figures() == before
     assert retention.run(date(2100, 1, 1), apply=True)[1].count == 0  # idempotent

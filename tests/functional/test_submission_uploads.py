@@ -94,7 +94,7 @@ def test_sixth_file_is_refused(client, login_as):
         "title": "Med bilagor",
         "purpose": "p",
         "action": "submit",
-        "attachments": files,
+        "more_files": files,
     }
     response = client.post("/lamna-in", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
@@ -111,7 +111,7 @@ def test_employee_file_is_served_to_owner_only(client, login_as, app):
         "title": "Med bilaga",
         "purpose": "p",
         "action": "submit",
-        "attachments": [(io.BytesIO(pdf), "plan.pdf")],
+        "more_files": [(io.BytesIO(pdf), "plan.pdf")],
     }
     assert (
         client.post("/lamna-in", data=data, content_type="multipart/form-data").status_code == 302

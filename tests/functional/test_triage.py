@@ -265,7 +265,9 @@ def test_mark_duplicate_follows_original_and_tells_submitter(client, triager, sm
     body = smtp.body(message)
     assert original.reg_number in body and "Fritidsbank i Västerås" in body
     assert "Erik Anställd" not in body and original.submitter.email not in body
-    assert "personliga länken" in body
+    [link] = re.findall(r"http://localhost(/mitt-bidrag/[\w-]+)", body)  # a link of its own
+    assert link != f"/mitt-bidrag/{token}"
+    assert submission.reg_number in client.get(link).get_data(as_text=True)
     html_body = message.get_body(preferencelist=("html",)).get_content()
     assert original.reg_number in html_body
 
@@ -368,8 +370,10 @@ def test_info_request_mails_resident_and_completion_returns_to_inbox(client, tri
     message = mail_to(smtp, "fraga@example.org", "fråga", 2)
     body = smtp.body(message)
     assert "Vilka skolor har ni pratat med?" in body
-    assert "personliga länken" in body and "Komplettera" in body
-    assert "/mitt-bidrag/" not in body  # the token is stored only hashed
+    # a private link of its own, straight to the completion form (stored only hashed)
+    [link] = re.findall(r"http://localhost(/mitt-bidrag/[\w-]+/komplettera)", body)
+    assert token not in link
+    assert "Vilka skolor har ni pratat med?" in client.get(link).get_data(as_text=True)
 
     private = client.get(f"/mitt-bidrag/{token}").get_data(as_text=True)
     assert "Väntar på komplettering" in private
@@ -382,7 +386,6 @@ def test_info_request_mails_resident_and_completion_returns_to_inbox(client, tri
         url,
         data={
             "csrf_token": csrf_from(form_page),
-            "kind": "idea",
             "title": "Rörelsebingo på rasten",
             "purpose": "Barn rör sig mer på rasten. Vi har pratat med två skolor.",
         },
