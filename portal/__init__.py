@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, current_app, flash, request, session
+from flask import Flask, current_app, flash, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import event
@@ -108,6 +108,8 @@ def _check_config(app: Flask) -> None:
 
 def _select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command: nobody to ask, so the first language (Swedish)
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -1,46 +1,118 @@
-"""Command-line tasks: flask --app portal seed | outbox send | create-admin |
-accessibility record-check."""
+"""Command-line tasks: flask --app portal seed | outbox send | create-admin | reset-mfa |
+accessibility record-check (and `retention run`, in portal/privacy/views.py).
+
+Every command is a `@portal_command`: it runs as cron runs it, with no request. Its text is
+rendered in Swedish (`force_locale`), its work is one transaction (rolled back when anything
+fails, so nothing half-done is committed), and a failure is one Swedish line on stderr
+("Fel: …") with exit code 1, never a traceback (LOG_LEVEL=DEBUG logs it).
+"""
 
 from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+COMMAND_LOCALE = "sv"  # a command has nobody to ask for a language
+
+
+class CommandError(click.ClickException):
+    """A command's failure: "Fel: <message>" on stderr and exit code 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Fel: {self.format_message()}", file=file, err=file is None)
+
+
+def portal_command(f: Callable) -> Callable:
+    """Run a command without a request: Swedish text, one transaction, one line on failure."""
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        with force_locale(COMMAND_LOCALE):
+            try:
+                return f(*args, **kwargs)
+            except (CommandError, click.exceptions.Exit, click.Abort):
+                _roll_back()
+                raise
+            except click.ClickException as error:
+                _roll_back()
+                raise CommandError(error.format_message()) from None
+            except Exception as error:
+                _roll_back()
+                log.debug("command %s failed", f.__name__, exc_info=True)
+                raise CommandError(f"Kommandot avbröts ({describe(error)}).") from None
+
+    run.portal_command = True
+    return run
+
+
+def is_portal_command(callback: Callable) -> bool:
+    return getattr(callback, "portal_command", False)
+
+
+def describe(error: Exception) -> str:
+    """An error in one line: its class and its first line. For a database error, the driver's
+    (never the statement or its values)."""
+    cause = getattr(error, "orig", None) or error
+    first = next((line.strip() for line in str(cause).splitlines() if line.strip()), "")
+    return f"{type(cause).__name__}: {first}"[:300] if first else type(cause).__name__
+
+
+def _roll_back() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the database may be what failed
+        log.debug("rollback after a failed command failed", exc_info=True)
 
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Lägg också till fiktiva demodata.")
+    @portal_command
     def seed(demo: bool) -> None:
         """Load the reference data (idempotent); with --demo, fictitious demo data too."""
         from portal import demo as demo_data
         from portal.reference.seed import seed_reference
 
         added = seed_reference()
-        click.echo("Referensdata: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+        lines = ["Referensdata: " + ", ".join(f"{k} +{v}" for k, v in added.items())]
         if demo:
-            click.echo(f"Demoanvändare: +{demo_data.seed_demo_users()}")
-            for name, count in demo_data.seed_demo_content().items():
-                click.echo(f"Demo {name}: +{count}")
+            lines.append(f"Demoanvändare: +{demo_data.seed_demo_users()}")
+            lines += [f"Demo {name}: +{n}" for name, n in demo_data.seed_demo_content().items()]
         db.session.commit()
+        for line in lines:
+            click.echo(line)
 
     outbox = AppGroup("outbox", help="The e-mail outbox.")
 
     @outbox.command("send")
+    @portal_command
     def outbox_send() -> None:
-        """Send the messages that are due (run it from cron every minute)."""
-        from portal.mail.services import deliver_due
+        """Send the messages that are due (run it from cron every minute). Exits 1 when a
+        message could not be sent: it stays in the outbox for a later attempt."""
+        from portal.mail.services import Delivery, deliver
 
-        total_sent = total_failed = 0
+        total = Delivery()
         while True:
-            sent, failed = deliver_due(limit=100)
-            total_sent += sent
-            total_failed += failed
-            if sent + failed < 100 or failed:
+            done = deliver(limit=100)
+            total.sent += done.sent
+            total.failed += done.failed
+            total.given_up += done.given_up
+            total.error = done.error or total.error
+            if done.sent + done.failed < 100 or done.failed:
                 break
-        click.echo(f"Skickade: {total_sent}, misslyckade: {total_failed}")
+        click.echo(f"Skickade: {total.sent}, misslyckade: {total.failed}")
+        if total.failed:
+            raise CommandError(not_sent(total))
 
     app.cli.add_command(outbox)
 
@@ -48,6 +120,7 @@ def register_cli(app: Flask) -> None:
 
     @accessibility.command("record-check")
     @click.argument("report", type=click.File("r", encoding="utf-8"))
+    @portal_command
     def record_check(report) -> None:
         """Record an automated check (the JSON the browser tests write) for the statement."""
         import json
@@ -57,7 +130,7 @@ def register_cli(app: Flask) -> None:
         try:
             check = record(json.load(report))
         except ValueError as error:
-            raise click.ClickException(f"Rapporten kunde inte läsas: {error}") from None
+            raise CommandError(f"Rapporten kunde inte läsas: {error}") from None
         db.session.commit()
         click.echo(
             f"Granskning {check.checked_at:%Y-%m-%d %H:%M}: {check.pages} sidor, "
@@ -69,42 +142,91 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
+    @portal_command
     def create_admin(email: str, name: str) -> None:
-        """Create the first administrator and print an invitation link (also e-mailed)."""
-        from portal.accounts.models import Role, TokenPurpose, User, UserRole
-        from portal.accounts.services import find_user_by_email, issue_token, normalise_email
-
-        if find_user_by_email(email):
-            raise click.ClickException("Det finns redan ett konto med den e-postadressen.")
-        user = User(email=normalise_email(email), name=name)
-        user.role_rows = [UserRole(role=Role.ADMIN.value)]
-        db.session.add(user)
-        db.session.flush()
-        raw = issue_token(user, TokenPurpose.INVITE)
-        db.session.commit()
+        """Create an administrator (the first one) and print an invitation link to choose a
+        password. Nothing is e-mailed: give the person the link."""
+        from email_validator import EmailNotValidError, validate_email
         from flask import current_app
 
+        from portal import audit
+        from portal.accounts.models import Role, TokenPurpose, User
+        from portal.accounts.services import (
+            find_user_by_email,
+            issue_token,
+            normalise_email,
+            set_roles,
+        )
+
+        email, name = normalise_email(email), name.strip()
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            raise CommandError("Skriv en e-postadress i formen namn@exempel.se.") from None
+        if not name:
+            raise CommandError("Fyll i namnet.")
+        if len(name) > 120:
+            raise CommandError("Namnet får vara högst 120 tecken.")
+        if find_user_by_email(email):
+            raise CommandError("Det finns redan ett konto med den e-postadressen.")
+        user = User(email=email, name=name, password_hash=None)
+        db.session.add(user)
+        db.session.flush()
+        set_roles(user, {Role.ADMIN}, actor=None)
+        audit.record(
+            "user_invited",
+            user,
+            actor=None,
+            changes={"email": [None, email], "party": [None, None]},
+        )
+        raw = issue_token(user, TokenPurpose.INVITE)
+        db.session.commit()
         click.echo(f"Välj lösenord här: {current_app.config['BASE_URL']}/valkommen/{raw}")
 
     @app.cli.command("reset-mfa")
     @click.option("--email", required=True)
+    @portal_command
     def reset_mfa(email: str) -> None:
         """Reset a lost second factor when no admin can log in (e.g. the only admin lost the
         phone and the recovery codes). Audited, and the user is told by e-mail."""
-        from flask_babel import force_locale
-
         from portal.accounts import mfa
         from portal.accounts.services import find_user_by_email
-        from portal.mail.services import deliver_due
+        from portal.mail.services import deliver
 
         user = find_user_by_email(email)
         if user is None:
-            raise click.ClickException("Det finns inget konto med den e-postadressen.")
-        with force_locale("sv"):  # no request to choose a language from
-            try:
-                mfa.reset(user, actor=None)
-            except mfa.MfaRefused as refused:
-                raise click.ClickException(str(refused.message)) from None
+            raise CommandError("Det finns inget konto med den e-postadressen.")
+        try:
+            mfa.reset(user, actor=None)
+        except mfa.MfaRefused as refused:
+            raise CommandError(str(refused.message)) from None
         db.session.commit()
-        deliver_due()
         click.echo(f"Tvåstegsverifieringen för {user.email} är återställd.")
+        # The reset is done; the e-mail is the outbox's to send if it cannot go now.
+        try:
+            failed = deliver().failed
+        except Exception:
+            _roll_back()
+            log.warning("outbox delivery after reset-mfa failed", exc_info=True)
+            failed = 1
+        if failed:
+            click.echo(
+                "E-postmeddelandet kunde inte skickas nu. Det ligger kvar i utkorgen och "
+                "skickas med flask outbox send."
+            )
+
+
+def not_sent(delivery) -> str:
+    """ "3 meddelanden kunde inte skickas (ConnectionRefusedError: …). De ligger kvar …" """
+    from portal.mail.services import MAX_ATTEMPTS
+
+    n, given_up = delivery.failed, delivery.given_up
+    waiting = n - given_up
+    text = f"{n} {'meddelande' if n == 1 else 'meddelanden'} kunde inte skickas ({delivery.error})."
+    later = "ligger kvar i utkorgen och skickas vid ett senare försök"
+    never = f"har misslyckats {MAX_ATTEMPTS} gånger och skickas inte igen"
+    if not given_up:
+        return f"{text} {'Det' if n == 1 else 'De'} {later}."
+    if not waiting:
+        return f"{text} {'Det' if n == 1 else 'De'} {never}."
+    return f"{text} {waiting} {later}, {given_up} {never}."

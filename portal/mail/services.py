@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g, render_template
@@ -58,8 +59,24 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
+@dataclass
+class Delivery:
+    """What one delivery round did."""
+
+    sent: int = 0
+    failed: int = 0  # not sent this time: still queued for a later attempt, or given up
+    given_up: int = 0  # of those, failed for the MAX_ATTEMPTS-th time: not tried again
+    error: str = ""  # the last failure, without personal data (for the command's message)
+
+
 def deliver_due(limit: int = 50) -> tuple[int, int]:
     """Send the pending messages that are due. Returns (sent, failed this round)."""
+    done = deliver(limit)
+    return done.sent, done.failed
+
+
+def deliver(limit: int = 50) -> Delivery:
+    """Send the pending messages that are due; each one's outcome is committed at once."""
     now = utcnow()
     due = db.session.scalars(
         select(OutboxMessage)
@@ -67,20 +84,22 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-    sent = failed = 0
+    done = Delivery()
     for message in due:
         try:
             _send(message)
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            failed += 1
+            done.failed += 1
+            done.error = _describe(exc)
             message.attempts += 1
             message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.FAILED
+                done.given_up += 1
             message.next_attempt_at = utcnow() + backoff(message.attempts)
             log.warning("outbox message %s not sent (attempt %s)", message.id, message.attempts)
         else:
-            sent += 1
+            done.sent += 1
             message.attempts += 1
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
@@ -88,7 +107,16 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
             if message.forget_after_sending:
                 db.session.delete(message)
         db.session.commit()
-    return sent, failed
+    return done
+
+
+def _describe(exc: Exception) -> str:
+    """The error's class and first line; a refused recipient's error names the address, so
+    only its class."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return type(exc).__name__
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}"[:200] if first else type(exc).__name__
 
 
 def _send(message: OutboxMessage) -> None:

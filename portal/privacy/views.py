@@ -30,6 +30,7 @@ from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
 from portal.board import exports
+from portal.cli import portal_command
 from portal.extensions import db, limiter
 from portal.htmx import render_page_or_block
 from portal.permissions import login_required, public, roles_required
@@ -193,29 +194,36 @@ def retention_cli() -> None:
 @click.option(
     "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Kör som om det vore den dagen."
 )
+@portal_command
 def retention_run(do_apply: bool, today) -> None:
     """Show what is due under each rule (a dry run), or do it with --apply."""
     day: date = today.date() if today else retention.today_in_stockholm()
     plans = retention.run(day, apply=do_apply)
+    lines = retention_report(day, plans, applied=do_apply)  # before the commit: all can fail
     if do_apply:
         db.session.commit()
-    click.echo(
-        f"Gallring {day.isoformat()}: {'utförd' if do_apply else 'provkörning, inget ändras'}"
-    )
+    for line in lines:
+        click.echo(line)
+
+
+def retention_report(day: date, plans: list[retention.Plan], *, applied: bool) -> list[str]:
+    """The command's output: counts and registration numbers, never personal data."""
+    lines = [f"Gallring {day.isoformat()}: {'utförd' if applied else 'provkörning, inget ändras'}"]
     for p in plans:
         if not p.active:
-            click.echo(f"- {p.kind.label}: regeln gäller inte")
+            lines.append(f"- {p.kind.label}: regeln gäller inte")
             continue
-        verb = ACTION_LABELS[p.rule.action].lower()
-        done = "" if do_apply else " (skulle göras)"
-        click.echo(
+        verb = str(ACTION_LABELS[p.rule.action]).lower()
+        done = "" if applied else " (skulle göras)"
+        lines.append(
             f"- {p.kind.label} efter {retention.period_text(p.kind.unit, p.rule.period)}: "
             f"{verb} {p.count}{done}"
             + (f": {', '.join(p.labels[:20])}" if p.labels else "")
             + (" …" if len(p.labels) > 20 else "")
         )
-    if not do_apply:
-        click.echo("Kör med --apply för att göra det.")
+    if not applied:
+        lines.append("Kör med --apply för att göra det.")
+    return lines
 
 
 # --- access: the single-use link ----------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import re
 import secrets
@@ -24,6 +25,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
@@ -34,6 +37,9 @@ MAX_FILES_PER_SUBMISSION = 5
 MAX_PIXELS = 40_000_000  # 40 megapixels; more is refused as a possible decompression bomb
 MAX_NAME_CHARS = 255
 ALLOWED = {"image/png", "image/jpeg", "image/webp", "application/pdf"}
+FILES_TO_DELETE = "uploads_to_delete"  # db.session.info: paths removed when it commits
+
+log = logging.getLogger(__name__)
 
 # Content type -> the Pillow formats that may decode it (a camera JPEG may open as MPO).
 _IMAGE_FORMATS = {
@@ -250,5 +256,21 @@ def path_of(attachment) -> Path:
 
 
 def delete_file(attachment) -> None:
-    """Remove the file from disk (a missing file is fine); the caller deletes the row."""
-    path_of(attachment).unlink(missing_ok=True)
+    """Remove the file from disk once the transaction commits (a missing file is fine); the
+    caller deletes the row. A rolled back transaction keeps the file, so a row that stays
+    never points at a removed file (e.g. `flask retention run --apply` failing half-way)."""
+    db.session.info.setdefault(FILES_TO_DELETE, set()).add(path_of(attachment))
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_files(session: Session) -> None:
+    for path in session.info.pop(FILES_TO_DELETE, ()):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:  # committed already: note it, do not fail the caller
+            log.warning("uploaded file %s not removed: %s", path.name, type(error).__name__)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files(session: Session, previous_transaction) -> None:
+    session.info.pop(FILES_TO_DELETE, None)

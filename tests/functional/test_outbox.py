@@ -90,13 +90,36 @@ def test_with_smtp_down_the_request_answers_and_the_mail_waits(app, client, db, 
     assert len(smtp.messages) == 1
 
 
-def test_the_command_counts_failures_while_smtp_is_down(app, client, db, smtp):
+def test_the_command_counts_failures_while_smtp_is_down_and_exits_1(app, client, db, smtp):
     smtp.stop()
     request_reset(client, make_user().email)
     [message] = outbox()
     make_due(message)
-    assert outbox_send(app) == "Skickade: 0, misslyckade: 1"
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 1
+    assert result.stdout.strip() == "Skickade: 0, misslyckade: 1"
+    assert result.stderr.startswith("Fel: 1 meddelande kunde inte skickas (ConnectionRefusedError")
+    assert result.stderr.endswith(
+        "). Det ligger kvar i utkorgen och skickas vid ett senare försök.\n"
+    )
     assert outbox()[0].attempts == 2
+    assert outbox()[0].status == OutboxStatus.PENDING
+
+
+def test_the_command_says_which_messages_it_gave_up(app, db, smtp):
+    smtp.stop()
+    for attempts in (1, MAX_ATTEMPTS - 1):
+        queue_email(
+            "someone@example.org", "password_reset", "Ämne", user=make_user(), link="x", hours=1
+        ).attempts = attempts
+    _db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "). 1 ligger kvar i utkorgen och skickas vid ett senare försök, 1 har misslyckats "
+        f"{MAX_ATTEMPTS} gånger och skickas inte igen.\n"
+    )
+    assert [m.status for m in outbox()] == [OutboxStatus.PENDING, OutboxStatus.FAILED]
 
 
 def test_a_later_request_also_sends_what_has_become_due(client, db, smtp):

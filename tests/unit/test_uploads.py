@@ -383,11 +383,27 @@ def test_path_of_refuses_names_that_are_not_32_hex(app, folder, stored_name):
         path_of(Attachment(stored_name=stored_name))
 
 
-def test_delete_file(db, folder, submission):
+def test_delete_file_removes_it_when_the_transaction_commits(db, folder, submission):
     _, attachment, _ = checked_store(submission, MINIMAL_PDF, "a.pdf")
+    db.session.commit()
     delete_file(attachment)
+    db.session.delete(attachment)
+    assert path_of(attachment).exists()
+    db.session.commit()
     assert not path_of(attachment).exists()
     delete_file(attachment)  # already gone: fine
+    db.session.commit()
+
+
+def test_delete_file_keeps_it_when_the_transaction_rolls_back(db, folder, submission):
+    _, attachment, _ = checked_store(submission, MINIMAL_PDF, "a.pdf")
+    db.session.commit()
+    delete_file(attachment)
+    db.session.delete(attachment)
+    db.session.rollback()
+    assert path_of(attachment).exists()
+    db.session.commit()  # a later transaction does not remove it either
+    assert path_of(attachment).exists()
 
 
 def test_stream_is_read_from_the_start(db):
