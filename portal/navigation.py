@@ -34,6 +34,24 @@ NAV = [
     ),
     NavItem(_l("Mina bedömningar"), "evaluation.assignments", frozenset({Role.EXPERT})),
     NavItem(
+        _l("Insikter"),
+        "evaluation.insights",
+        frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.EXPERT, Role.ADMIN}),
+    ),
+    NavItem(
+        _l("Finansiering"),
+        "evaluation.funding",
+        frozenset(
+            {
+                Role.PROCESS_SUPPORT,
+                Role.PROJECT_LEADER,
+                Role.PROCESS_LEADER,
+                Role.BOARD,
+                Role.ADMIN,
+            }
+        ),
+    ),
+    NavItem(
         _l("Primöten"), "evaluation.meetings", frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM})
     ),
     NavItem(
