@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import audit
 from portal.accounts import sessions
@@ -105,9 +105,23 @@ def check_token(raw: str, purpose: TokenPurpose) -> AccountToken | TokenError:
     return token
 
 
+class TokenSpent(Exception):
+    """The token was used by another request in the meantime (two tabs, a parallel send)."""
+
+
 def use_token(token: AccountToken, password: str) -> User:
-    """Set the password through a valid token and spend it and its siblings."""
+    """Set the password through a valid token and spend it and its siblings. The token is
+    spent with a conditional UPDATE first, so of two requests at once only one sets the
+    password; the other raises TokenSpent."""
     now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise TokenSpent
     siblings = db.session.scalars(
         select(AccountToken).where(
             AccountToken.user_id == token.user_id, AccountToken.used_at.is_(None)

@@ -629,3 +629,41 @@ def test_an_invited_user_chooses_a_password_and_is_logged_in(client, db, smtp):
     assert set_new_password(client, link).status_code == 302
     assert is_logged_in(client)
     assert client.get(link).status_code == 410
+
+
+def test_one_invitation_link_sent_from_two_tabs_at_once_sets_one_password(app, db):
+    """Two tabs of the same link (each its own form key), sent together: one sets the
+    password, the other is told the link is used."""
+    import threading
+
+    from portal.audit import AuditEntry
+    from tests.browser import Browser
+
+    user = make_user(password=None, email="tva.flikar@example.org")
+    raw = services.issue_token(user, TokenPurpose.INVITE)
+    _db.session.commit()
+    url = f"/valkommen/{raw}"
+    tabs = []
+    for password in ("Forsta-fliken-losenord-2026", "Andra-fliken-losenord-2026"):
+        browser = Browser(app)
+        form = browser.form(browser.get(url), action=url)
+        form["password"], form["confirm"] = password, password
+        tabs.append((browser, form))
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send(tab):
+        barrier.wait()
+        statuses.append(tab[0].submit(tab[1]).status_int)
+
+    threads = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 410]
+    set_entries = _db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "password_set")
+    ).all()
+    assert len(set_entries) == 1
+    assert _db.session.scalar(select(AccountToken.used_at)) is not None
