@@ -26,6 +26,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import intents
 from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
@@ -200,6 +201,8 @@ def retention_run(do_apply: bool, today) -> None:
     day: date = today.date() if today else retention.today_in_stockholm()
     plans = retention.run(day, apply=do_apply)
     lines = retention_report(day, plans, applied=do_apply)  # before the commit: all can fail
+    old_keys = intents.purge(dry_run=not do_apply)  # housekeeping, not a rule: always on
+    lines.insert(-1 if not do_apply else len(lines), intents.purge_report(old_keys, do_apply))
     if do_apply:
         db.session.commit()
     for line in lines:

@@ -255,6 +255,7 @@ def test_retention_dry_run_with_every_rule_off_says_so(database, home):
     assert lines[0].endswith(": provkörning, inget ändras")
     assert lines[1:] == [
         *(f"- {label}: regeln gäller inte" for label in LABELS.values()),
+        "- Formulärnycklar äldre än 7 dagar: 0 skulle tas bort",  # housekeeping, always on
         "Kör med --apply för att göra det.",
     ]
 
