@@ -11,27 +11,8 @@ from portal.accounts.models import Role
 from portal.permissions import AUTHENTICATED, PUBLIC, TokenAccess, access_of
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
-
-DUMMY_ARGS = {"Integer": 999999, "Unicode": "x" * 43, "Path": "x", "UUID": "0" * 32}
-
-
-def _routes(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        args = {
-            name: DUMMY_ARGS.get(type(conv).__name__.replace("Converter", ""), "x")
-            for name, conv in rule._converters.items()
-        }
-        url = rule.build(args, append_unknown=False)[1] if args else rule.rule
-        for method in sorted(rule.methods & {"GET", "POST"}):
-            yield rule.endpoint, method, url
-
-
-def _request(client, method: str, url: str, token: str):
-    if method == "GET":
-        return client.get(url)
-    return client.post(url, data={"csrf_token": token})
+from tests.routes import request as _request
+from tests.routes import routes as _routes
 
 
 def test_every_route_declares_its_access(app):
