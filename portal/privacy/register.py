@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from portal import paging
 from portal.board import exports
 from portal.calls.models import Call
 from portal.extensions import db
@@ -67,7 +68,7 @@ class RegisterFilters:
             year=year if year in options.years else None,
             call=call if call in {c for c, _t in options.calls} else None,
             state=state if state in {s.value for s in STATES} else None,
-            page=max(_int(args.get("page")) or 1, 1),
+            page=paging.page_from_args(args, "page"),
         )
 
     def args(self, **override) -> dict[str, str]:
@@ -184,8 +185,8 @@ def register_page(filters: RegisterFilters) -> RegisterPage:
         .join(Submission, Submission.id == SubmissionRecord.submission_id)
         .where(*filters.where())
     )
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(filters.page, pages)
+    pages = paging.last_page(total, PER_PAGE)
+    page = paging.clamp(filters.page, total, PER_PAGE)
     rows = db.session.execute(
         _statement(filters).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import paging
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
@@ -79,7 +80,7 @@ def _filter_choices(options: inbox_query.InboxOptions) -> dict[str, list[tuple]]
 def inbox():
     options = inbox_query.load_options()
     filters = inbox_query.InboxFilters.from_args(request.args, options)
-    page = inbox_query.inbox_page(filters, inbox_query.parse_page(request.args.get("page")))
+    page = inbox_query.inbox_page(filters, paging.page_from_args(request.args, "page"))
     here = filters.url(page=page.page if page.page > 1 else None)
     context = {
         "options": options,

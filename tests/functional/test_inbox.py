@@ -332,6 +332,7 @@ def test_inbox_filter_form_works_without_javascript(client, triager):
         "page=-1",
         "page=abc",
         "page=99999999999999999999",
+        "page=²",
         "from=2026-13-45",
         "to=nonsense",
         "state=nonsense",
