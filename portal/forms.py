@@ -1,5 +1,5 @@
 """Form pieces every capability uses: Swedish refusals for choices and dates, checkbox groups,
-and small coercions for select values."""
+small coercions for select values, and the readers of dates and ids in a query string."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.types import INTEGER_MAX
 
 DATE_HINT = _l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.")
 BAD_DATE = _l("Skriv datumet som ÅÅÅÅ-MM-DD.")
@@ -47,6 +49,20 @@ def day_from_args(args, name: str, messages: list[str]) -> date | None:
             )
         )
         return None
+
+
+ID_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def id_from_text(raw: str | None) -> int | None:
+    """An id (or another whole number kept in an integer column) from a query string or a
+    hidden field: ASCII digits from 1 to INTEGER_MAX, else None. Not str.isdigit(): "²" is a
+    digit to it, and int() refuses it; nor int() alone: 5 000 digits make it raise too."""
+    raw = (raw or "").strip()
+    if not ID_TEXT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= INTEGER_MAX else None
 
 
 class DayField(DateField):

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from portal.board.figures import Scope
 from portal.board.inflow import PERIODS, RESIDENTS, period_label
 from portal.extensions import db
-from portal.forms import day_from_args
+from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.triage.inbox import PortfolioOption
 
@@ -220,16 +220,16 @@ class BoardFilters:
         f.per = f._choice(args, "per", tuple(PER), DEFAULT_PER, _("visa per"))
         portfolio = (args.get("portfolio") or "").strip()
         if portfolio:
-            if portfolio.isdigit() and int(portfolio) in options.portfolio_ids:
-                f.portfolio = int(portfolio)
+            if (chosen := id_from_text(portfolio)) in options.portfolio_ids:
+                f.portfolio = chosen
             else:
                 f._ignored(_("fokusområde"))
         source = (args.get("source") or "").strip()
         if source == RESIDENTS:
             f.source = RESIDENTS
         elif source:
-            if source.isdigit() and int(source) in options.party_ids:
-                f.source = int(source)
+            if (chosen := id_from_text(source)) in options.party_ids:
+                f.source = chosen
             else:
                 f._ignored(_("källa"))
         f._coarsen()

@@ -19,6 +19,7 @@ from portal import paging
 from portal.board import exports
 from portal.calls.models import Call
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.privacy.models import SubmissionRecord
 from portal.reference.models import Party
 from portal.submissions.models import STATE_LABELS, State, Submission, stockholm_day
@@ -46,11 +47,6 @@ def load_options() -> RegisterOptions:
     return RegisterOptions(list(years), [(c.id, c.title) for c in calls])
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @dataclass(frozen=True)
 class RegisterFilters:
     year: int | None = None
@@ -61,8 +57,8 @@ class RegisterFilters:
     @classmethod
     def from_args(cls, args: Mapping[str, str], options: RegisterOptions) -> RegisterFilters:
         """Unknown values are ignored, not refused: the register shows everything instead."""
-        year = _int(args.get("year"))
-        call = _int(args.get("call"))
+        year = id_from_text(args.get("year"))
+        call = id_from_text(args.get("call"))
         state = args.get("state") or None
         return cls(
             year=year if year in options.years else None,

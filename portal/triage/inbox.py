@@ -24,7 +24,7 @@ from portal import paging
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.models import Call
 from portal.extensions import db
-from portal.forms import day_from_args
+from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import STATE_LABELS, Kind, State, Submission
 from portal.triage import search
@@ -231,8 +231,8 @@ class InboxFilters:
         raw = (args.get(name) or "").strip()
         if not raw:
             return None
-        if raw.isdigit() and int(raw) in known:
-            return int(raw)
+        if (chosen := id_from_text(raw)) in known:
+            return chosen
         self._ignored(what)
         return None
 

@@ -127,7 +127,10 @@ def test_unknown_export_format_is_not_found(client, login_as, register):
     assert client.get("/diarium/export.pdf").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["page=²", f"page={10**30}", "page=-1"])
+@pytest.mark.parametrize(
+    "query",
+    ["page=²", f"page={10**30}", "page=-1", "year=²", "call=²", "year=-1", "call=" + "9" * 5000],
+)
 def test_register_odd_numbers_in_the_address_show_everything(client, login_as, register, query):
     """Odd numbers are ignored: "²" passed str.isdigit() and failed in int() (500)."""
     login_as(Role.PROCESS_SUPPORT)
