@@ -28,19 +28,24 @@ def no_control_chars(form, field) -> None:
         raise ValidationError(str(CONTROL_CHARS))
 
 
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The dates a filter may name. Beyond them a day has no submissions, and the arithmetic on it
+# (the day after, the previous period, midnight in UTC) would leave what `date` can hold.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 
 
 def day_from_args(args, name: str, messages: list[str]) -> date | None:
-    """A YYYY-MM-DD date from a query string (filters in the address); an unreadable one is
-    ignored and said in plain words in `messages`, never raised."""
+    """A YYYY-MM-DD date between EARLIEST and LATEST from a query string (filters in the
+    address); an unreadable or far-out one is ignored and said in plain words in `messages`,
+    never raised."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
         if not ISO_DAY.fullmatch(raw):
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         messages.append(
             _(
@@ -49,6 +54,17 @@ def day_from_args(args, name: str, messages: list[str]) -> date | None:
             )
         )
         return None
+    if not EARLIEST <= day <= LATEST:
+        messages.append(
+            _(
+                "Datumet %(value)s ligger utanför åren %(first)s–%(last)s och används inte.",
+                value=raw,
+                first=EARLIEST.year,
+                last=LATEST.year,
+            )
+        )
+        return None
+    return day
 
 
 ID_TEXT = re.compile(r"[0-9]{1,10}")

@@ -40,8 +40,6 @@ PER_LABELS = {
 }
 DEFAULT_PERIOD = "quarter"
 DEFAULT_PER = "source"
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 MAX_COLUMNS = 60  # periods in one table; a longer span is shown in a coarser granularity
 
 
@@ -250,21 +248,7 @@ class BoardFilters:
         return default
 
     def _day(self, args, name: str) -> date | None:
-        day = day_from_args(args, name, self.messages)
-        if day is None:
-            return None
-        raw = day.isoformat()
-        if not EARLIEST <= day <= LATEST:
-            self.messages.append(
-                _(
-                    "Datumet %(value)s ligger utanför åren %(first)s–%(last)s och används inte.",
-                    value=raw,
-                    first=EARLIEST.year,
-                    last=LATEST.year,
-                )
-            )
-            return None
-        return day
+        return day_from_args(args, name, self.messages)
 
     def _coarsen(self) -> None:
         """A table of more than MAX_COLUMNS periods is unreadable: take the next granularity."""

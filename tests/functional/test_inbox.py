@@ -335,6 +335,8 @@ def test_inbox_filter_form_works_without_javascript(client, triager):
         "page=²",
         "from=2026-13-45",
         "to=nonsense",
+        "from=0001-01-01",  # midnight in UTC of the day was before year 1: 500
+        "to=9999-12-31",  # and the day after was beyond year 9999
         "state=nonsense",
         "call=abc",
         "call=999999",
@@ -366,6 +368,15 @@ def test_inbox_very_long_search_is_cut_not_refused(client, triager):
 def test_inbox_bad_date_is_explained(client, triager):
     html = client.get("/inkorg?from=2026-13-45").get_data(as_text=True)
     assert "Datumet 2026-13-45 kunde inte läsas" in html
+
+
+def test_inbox_far_out_date_is_ignored_and_explained(client, triager):
+    add(row(1))
+    response = client.get("/inkorg?from=0001-01-01&to=9999-12-31")
+    assert listed(response) == ["SK-2026-0001"]
+    html = response.get_data(as_text=True)
+    assert "Datumet 0001-01-01 ligger utanför åren 2000–2099 och används inte." in html
+    assert "Datumet 9999-12-31 ligger utanför åren 2000–2099 och används inte." in html
 
 
 @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.EXPERT, Role.BOARD, Role.CORE_TEAM])
