@@ -70,15 +70,16 @@ def day_from_args(args, name: str, messages: list[str]) -> date | None:
 ID_TEXT = re.compile(r"[0-9]{1,10}")
 
 
-def id_from_text(raw: str | None) -> int | None:
-    """An id (or another whole number kept in an integer column) from a query string or a
-    hidden field: ASCII digits from 1 to INTEGER_MAX, else None. Not str.isdigit(): "²" is a
-    digit to it, and int() refuses it; nor int() alone: 5 000 digits make it raise too."""
+def id_from_text(raw: str | None, *, minimum: int = 1) -> int | None:
+    """An id (or another whole number kept in an integer column, such as a version from
+    `minimum=0`) from a query string or a hidden field: ASCII digits from `minimum` to
+    INTEGER_MAX, else None. Not str.isdigit(): "²" is a digit to it, and int() refuses it;
+    nor int() alone: 5 000 digits make it raise too."""
     raw = (raw or "").strip()
     if not ID_TEXT.fullmatch(raw):
         return None
     value = int(raw)
-    return value if 1 <= value <= INTEGER_MAX else None
+    return value if minimum <= value <= INTEGER_MAX else None
 
 
 class DayField(DateField):

@@ -17,6 +17,7 @@ from portal.accounts.models import Role, User, UserRole
 from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
@@ -113,7 +114,7 @@ def _inbox_target(raw: str | None) -> str:
 
 
 def _ticked_ids() -> list[int]:
-    ids = {int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10}
+    ids = {id_from_text(v) for v in request.form.getlist("ids")} - {None}
     return sorted(ids)[:BULK_LIMIT]
 
 

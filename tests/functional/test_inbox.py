@@ -462,6 +462,17 @@ def test_bulk_with_nothing_ticked_is_refused(client, triager):
     assert audit_actions() == []
 
 
+@pytest.mark.parametrize("ticked", ["²", "9" * 30, "0", "abc"])
+def test_bulk_with_ids_that_are_no_ids_is_refused_as_nothing_ticked(client, triager, ticked):
+    """Nothing ticked: "²" passed str.isdigit() and raised in int() (500)."""
+    add(row(1))
+    elderly = area("Välmående och självständiga äldre")
+    response = bulk_post(client, {"ids": [ticked], "focus_area": str(elderly.id)})
+    assert response.status_code == 302
+    assert "Markera minst en inlämning" in client.get("/inkorg").get_data(as_text=True)
+    assert audit_actions() == []
+
+
 def test_bulk_with_no_choice_or_invalid_choice_is_refused(client, triager):
     employee = make_user(roles={Role.EMPLOYEE})
     add(row(1))
