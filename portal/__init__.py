@@ -16,6 +16,7 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
 from portal.extensions import htmx as flask_htmx
 from portal.extensions import mail as flask_mail
+from portal.routing import CONVERTERS
 
 
 class ConfigurationError(RuntimeError):
@@ -30,6 +31,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    # Before any blueprint adds a rule: every <int:...> and <name> gets them.
+    app.url_map.converters.update(CONVERTERS)
     _check_config(app)
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"

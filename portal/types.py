@@ -35,3 +35,10 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The largest value of PostgreSQL's `integer`, the type of every id column. A number beyond it
+# names no row; sent to the database it is an error there (DataError), and beyond 64 bits on
+# SQLite too (OverflowError). portal/routing.py (paths) and portal/forms.py (id_from_text, for
+# query strings) keep such numbers out.
+INTEGER_MAX = 2**31 - 1

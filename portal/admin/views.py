@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from portal import paging
 from portal.accounts import mfa, sessions
 from portal.accounts.models import Role, User, UserSession
 from portal.admin import services
@@ -169,11 +170,12 @@ def _users_page(source):
         for f in filters:
             if f.errors:
                 f.data = ""
-    page = request.args.get("sida", 1, type=int)
     query = services.user_query(
         text=filters.q.data or "", role=filters.role.data or "", status=filters.status.data or ""
     )
-    pagination = db.paginate(query, page=max(page, 1), per_page=USERS_PER_PAGE, error_out=False)
+    pagination = paging.paginate(
+        query, paging.page_from_args(request.args, "sida"), per_page=USERS_PER_PAGE
+    )
     args = {k: v for k, v in (("role", filters.role.data), ("status", filters.status.data)) if v}
     return make_response(
         render_page_or_block(
@@ -245,13 +247,12 @@ def edit_user(user_id: int):
 
 def _user_page(user: User, form: EditUserForm):
     """The user's details form, second factor, logged-in browsers and security events."""
-    events = db.paginate(
+    events = paging.paginate(
         select(AuditEntry)
         .where(AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == user.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-        page=max(request.args.get("handelser", 1, type=int), 1),
+        paging.page_from_args(request.args, "handelser"),
         per_page=EVENTS_PER_PAGE,
-        error_out=False,
     )
     return render_page_or_block(
         "admin/user_edit.html",

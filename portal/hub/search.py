@@ -18,7 +18,6 @@ syntax. Stop words are the PostgreSQL/Snowball Swedish list on both dialects.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +28,7 @@ from flask_sqlalchemy.session import Session
 from sqlalchemy import Float, Integer, case, event, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
-from portal import ddl
+from portal import ddl, paging
 from portal.evaluation.models import Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub import public
@@ -244,7 +243,7 @@ class Results:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return paging.last_page(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -280,8 +279,7 @@ def search(
         rank = hits.c.rank
     statement = statement.where(*_filter_clauses(filters))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = paging.clamp(page, total, per_page)
     sort = sort if sort in SORTS else (RELEVANCE if rank is not None else NEWEST)
     if sort == RELEVANCE and rank is None:
         sort = NEWEST

@@ -24,6 +24,7 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.models import Role
 from portal.calls.models import Call
 from portal.extensions import db, limiter
+from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import (
     can_see_call,
@@ -286,8 +287,11 @@ def _already_sent(submission: Submission):
 def _draft_from_form(form) -> Submission | None:
     """The draft this form already saved (autosave or an earlier send), if any."""
     draft_id = (form.draft_id.data or "").strip()
-    if draft_id.isdigit():
-        return _load_own(int(draft_id))
+    if draft_id.isascii() and draft_id.isdigit():
+        submission_id = id_from_text(draft_id)
+        if submission_id is None:
+            abort(404)  # beyond any id: it names no draft
+        return _load_own(submission_id)
     found = services.find_by_form_key(form.form_key.data)
     if found is not None and found.submitter_id != current_user.id:
         abort(404)
@@ -299,11 +303,9 @@ def _draft_from_form(form) -> Submission | None:
 def autosave():
     """htmx autosave of the employee canvas (debounced); the page's button does the same."""
     call = None
-    call_id = request.form.get("call_id", "")
-    if call_id:
-        call = (
-            db.session.get(Call, int(call_id)) if call_id.isdigit() and len(call_id) < 10 else None
-        )
+    if request.form.get("call_id"):
+        call_id = id_from_text(request.form.get("call_id"))
+        call = db.session.get(Call, call_id) if call_id else None
         if call is None or call.published_at is None or not can_see_call(current_user, call):
             abort(404)  # the same as for a call that does not exist
     form = _form(call, resident=False, draft=True)

@@ -12,10 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import paging
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
@@ -79,7 +81,7 @@ def _filter_choices(options: inbox_query.InboxOptions) -> dict[str, list[tuple]]
 def inbox():
     options = inbox_query.load_options()
     filters = inbox_query.InboxFilters.from_args(request.args, options)
-    page = inbox_query.inbox_page(filters, inbox_query.parse_page(request.args.get("page")))
+    page = inbox_query.inbox_page(filters, paging.page_from_args(request.args, "page"))
     here = filters.url(page=page.page if page.page > 1 else None)
     context = {
         "options": options,
@@ -112,7 +114,7 @@ def _inbox_target(raw: str | None) -> str:
 
 
 def _ticked_ids() -> list[int]:
-    ids = {int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10}
+    ids = {id_from_text(v) for v in request.form.getlist("ids")} - {None}
     return sorted(ids)[:BULK_LIMIT]
 
 
