@@ -46,7 +46,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def app(tmp_path_factory):
     """The app the live server serves (overrides tests/conftest.py's `app` for e2e tests)."""
     config = TestConfig
-    if not os.environ.get("TEST_DATABASE_URL"):
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
 
         class E2EConfig(TestConfig):
