@@ -219,6 +219,7 @@ def test_eleventh_attempt_on_an_account_is_refused_even_with_the_right_password(
     assert not is_logged_in(client)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_account_throttling_holds_across_clients(app, client, db):
     user = make_user()
@@ -237,6 +238,7 @@ def test_account_throttling_holds_across_clients(app, client, db):
     assert attempt_login(other, make_user().email, PASSWORD).status_code == 302
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_one_client_is_throttled_across_accounts(app, client, db):
     for i in range(30):
@@ -585,6 +587,7 @@ def test_the_demo_password_is_refused_for_real_accounts(client, db, smtp):
     assert "för vanligt" in text(response)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_reset_requests_are_throttled_per_account(client, db, smtp):
     user = make_user()

@@ -388,6 +388,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(client, db):
     assert token.last_used_at > first - timedelta(minutes=2)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("11.1.4")
 def test_rate_limit_is_per_token(app, client, db):
     first = token_for(make_user(roles={Role.BOARD}))
@@ -477,6 +478,7 @@ def _seed(n: int) -> None:
         ),
     ],
 )
+@pytest.mark.slow
 def test_inflow_query_count_is_the_same_for_10_and_500_submissions(
     app, client, db, query, expected
 ):

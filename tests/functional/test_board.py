@@ -314,6 +314,7 @@ def seed_bulk(count: int, areas: list[int], staff_ids: list[tuple[int, int]]) ->
     _db.session.commit()
 
 
+@pytest.mark.slow
 def test_dashboard_statement_count_is_the_same_for_10_and_500_submissions(app, client, board):
     from tests.board_factories import staff_of
 

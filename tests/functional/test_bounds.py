@@ -61,6 +61,8 @@ from tests.conftest import CSRF_RE, login, wipe
 from tests.factories import make_user
 from tests.routes import converter_kind, may_reach, rules
 
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
+
 # Values for every query parameter: (label for the report, value).
 # 2**31 is one beyond PostgreSQL's integer; 5000 digits is beyond what int() reads.
 QUERY_VALUES = [

@@ -32,6 +32,8 @@ from portal.types import utcnow
 from tests.browser import Browser, path_of
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "cron-test-secret-key-0123456789-abcdefghij"
 BASE_URL = "https://ideportal.example.se"

@@ -21,6 +21,8 @@ from tests.factories import make_user
 from tests.functional.test_submissions import open_form
 from tests.functional.test_triage import act, fresh, resident_submission
 
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
+
 PROBES = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',

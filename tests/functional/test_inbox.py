@@ -548,6 +548,7 @@ def seed_bulk(start: int, count: int, staff, call_id: int, areas: list[int], han
     _db.session.commit()
 
 
+@pytest.mark.slow
 def test_inbox_statement_count_is_the_same_for_10_and_5000_submissions(app, client, triager, staff):
     call = make_call()
     areas = list(_db.session.scalars(select(FocusArea.id)))

@@ -152,6 +152,7 @@ def test_resident_honeypot_refuses_with_message(client):
     assert submissions() == []
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("11.1.4")
 def test_resident_submissions_are_rate_limited_per_email(client):
     call = make_call()
