@@ -45,6 +45,7 @@ from portal.privacy.models import (
     RetentionRule,
     SubmissionRecord,
 )
+from portal.submissions import states
 from portal.submissions.models import (
     Attachment,
     PrivateLink,
@@ -55,8 +56,9 @@ from portal.submissions.models import (
 from portal.types import utcnow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-CLOSED_STATES = (State.DECLINED, State.WITHDRAWN, State.DUPLICATE)
-OPEN_STATES = (State.DRAFT, State.RECEIVED, State.AWAITING_INFO)
+CLOSED_STATES = tuple(s for s in State if s in states.CLOSED)
+# Still with the submitter or with process support: no retention rule touches these.
+OPEN_STATES = (State.DRAFT, *(s for s in State if s in states.OPEN))
 # Audit actions of transition() that settle a submission in its current state.
 SETTLING_ACTIONS = ("declined", "withdrawn", "duplicate_marked", "accepted")
 

@@ -20,11 +20,9 @@ from portal.privacy import records
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
-from portal.triage.states import transition
+from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition
 from portal.types import utcnow
 
-EDITABLE_BY_SUBMITTER = {State.DRAFT, State.RECEIVED, State.AWAITING_INFO}
-WITHDRAWABLE = {State.RECEIVED, State.AWAITING_INFO}
 # Pressing Back after sending shows the form again, loaded anew, with the text the browser
 # kept; sending it again within this long is taken as the same submission, not a new one.
 RESEND_WINDOW = timedelta(hours=24)
@@ -222,7 +220,7 @@ def complete(
 ) -> dict[str, list]:
     """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox.
     `new_files`: the names of the files added with it (already stored by the caller)."""
-    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state not in COMPLETABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
     records.seal_completion(submission, list(changes))  # beside the record, dated

@@ -39,6 +39,7 @@ from portal.submissions import services, uploads
 from portal.submissions.canvas import STANDING_RULES, normalise_rules
 from portal.submissions.forms import canvas_form_class, new_form_key
 from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
+from portal.submissions.states import COMPLETABLE
 from portal.texts.services import get_text
 from portal.types import utcnow
 
@@ -212,7 +213,7 @@ def edit(submission_id: int):
     submission = _load_own(submission_id)
     if submission.state == State.DRAFT:
         return _employee_canvas(submission.call, submission)
-    if submission.state in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state in COMPLETABLE:
         return _complete(submission, resident=False)
     flash(_("Inlämningen kan inte ändras längre."), "info")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
@@ -582,7 +583,7 @@ def private_attachment(token: str, attachment_id: int):
 
 def _complete(submission: Submission, *, resident: bool, token: str | None = None):
     """Add to a submitted entry while it awaits triage."""
-    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state not in COMPLETABLE:
         flash(_("Inlämningen kan inte ändras längre."), "info")
         target = (
             url_for("submissions.private", token=token)

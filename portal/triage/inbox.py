@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import STATE_LABELS, Kind, State, Submission
+from portal.submissions.states import OPEN as AWAITING_TRIAGE
 from portal.triage import search
 from portal.triage.counts import kept_totals
 
@@ -39,7 +40,7 @@ TEXT_CAP = 1000  # free text: the newest this many matches are searched further
 # Quick filters beside the single states. "Öppna" is what still needs process support.
 OPEN = "open"
 ALL = "all"
-OPEN_STATES = (State.RECEIVED, State.AWAITING_INFO)
+OPEN_STATES = tuple(s for s in State if s in AWAITING_TRIAGE)  # in the order of State
 INBOX_STATES = tuple(s for s in State if s != State.DRAFT)  # drafts are never in the inbox
 STATE_FILTERS = (OPEN, ALL, *(s.value for s in INBOX_STATES))
 QUICK_LABELS = {OPEN: _l("Öppna"), ALL: _l("Alla")}

@@ -26,11 +26,8 @@ from portal.submissions.models import (
     submission_links,
 )
 from portal.submissions.services import issue_private_link
-from portal.triage.states import can_transition, transition
+from portal.submissions.states import OPEN, REOPENABLE, can_transition, transition
 from portal.types import utcnow
-
-OPEN_STATES = frozenset({State.RECEIVED, State.AWAITING_INFO})
-REOPENABLE = frozenset({State.DECLINED, State.DUPLICATE})
 
 
 class TriageRefused(Exception):
@@ -98,7 +95,7 @@ def classify(
     handler: User | None,
 ) -> bool:
     """Save the whole classification at once; one audit entry per changed field. True if any."""
-    if State(submission.state) not in OPEN_STATES:
+    if State(submission.state) not in OPEN:
         raise TriageRefused(
             _l("Bara inlämningar som är inkomna eller väntar på komplettering kan klassas.")
         )

@@ -29,6 +29,7 @@ from portal.submissions.models import (
     State,
     Submission,
 )
+from portal.submissions.states import OPEN, REOPENABLE, TransitionNotAllowed, can_transition
 from portal.triage import inbox as inbox_query
 from portal.triage import services, timeline
 from portal.triage.forms import (
@@ -44,7 +45,6 @@ from portal.triage.forms import (
     ReopenForm,
     UnlinkForm,
 )
-from portal.triage.states import TransitionNotAllowed, can_transition
 from portal.types import utcnow
 
 bp = Blueprint("triage", __name__, url_prefix="/inkorg")
@@ -287,7 +287,7 @@ def _offered(submission: Submission) -> set[str]:
     """The actions the page offers: those the state machine permits from here."""
     state = State(submission.state)
     offered = {"related"}
-    if state in services.OPEN_STATES:
+    if state in OPEN:
         offered.add("classify")
     for name, target in (
         ("duplicate", State.DUPLICATE),
@@ -297,7 +297,7 @@ def _offered(submission: Submission) -> set[str]:
     ):
         if can_transition(submission, target):
             offered.add(name)
-    if state in services.REOPENABLE and can_transition(submission, State.RECEIVED):
+    if state in REOPENABLE and can_transition(submission, State.RECEIVED):
         offered.add("reopen")
     return offered
 
