@@ -9,13 +9,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.calls.forms import STOCKHOLM
 from portal.evaluation import services
 from portal.evaluation.models import Initiative, InnovationBudget, Outcome, Phase
 from portal.evaluation.phases import decide
 from portal.extensions import db
 from portal.submissions.models import Submission
-from portal.types import utcnow
+from portal.types import today_in_stockholm
 
 BUDGET_KR = 1_200_000
 INSIGHTS = [
@@ -35,7 +34,7 @@ def seed_demo_follow_up() -> int:
     leader = users.get("processtod@example.org")  # process support and process leader
     if not (admin and core and leader):
         return 0
-    today = utcnow().astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     added = 0
     for year in (today.year - 1, today.year):
         services.set_budget(year, BUDGET_KR, actor=admin)

@@ -24,7 +24,6 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -53,9 +52,8 @@ from portal.submissions.models import (
     Submission,
     submission_links,
 )
-from portal.types import utcnow
+from portal.types import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CLOSED_STATES = tuple(s for s in State if s in states.CLOSED)
 # Still with the submitter or with process support: no retention rule touches these.
 OPEN_STATES = (State.DRAFT, *(s for s in State if s in states.OPEN))
@@ -162,10 +160,6 @@ def cutoff(kind: Kind, period: int, today: date) -> date:
 def end_of(day: date) -> datetime:
     """The first moment after the Stockholm day, as UTC: moments before it are on or before it."""
     return datetime.combine(day + timedelta(days=1), time(), STOCKHOLM)
-
-
-def today_in_stockholm() -> date:
-    return utcnow().astimezone(STOCKHOLM).date()
 
 
 # --- the rules ------------------------------------------------------------------------------------

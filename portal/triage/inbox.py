@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,8 +29,8 @@ from portal.submissions.models import STATE_LABELS, Kind, State, Submission
 from portal.submissions.states import OPEN as AWAITING_TRIAGE
 from portal.triage import search
 from portal.triage.counts import kept_totals
+from portal.types import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PER_PAGE = 25
 MAX_QUERY_LENGTH = 200
 MANY = 2000  # more matches than this: walk the sort order rather than sort the matches

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import paging
 from portal.accounts.models import Role, User, UserRole
-from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
 from portal.extensions import db
 from portal.forms import id_from_text
@@ -45,7 +44,7 @@ from portal.triage.forms import (
     ReopenForm,
     UnlinkForm,
 )
-from portal.types import utcnow
+from portal.types import today_in_stockholm
 
 bp = Blueprint("triage", __name__, url_prefix="/inkorg")
 
@@ -206,7 +205,7 @@ def _load(submission_id: int) -> Submission:
 def _choices(submission: Submission) -> dict:
     """Options of the classification form: current focus areas, active perspectives, all
     goals, process-support people; a value already chosen stays listed even if retired."""
-    today = utcnow().astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     areas = [
         a
         for a in db.session.scalars(select(FocusArea).order_by(FocusArea.name))

@@ -17,8 +17,7 @@ from portal.api.openapi import document
 from portal.api.params import default_from
 from portal.audit import AuditEntry
 from portal.extensions import db as _db
-from portal.submissions.models import stockholm_day
-from portal.types import utcnow
+from portal.types import stockholm_day, utcnow
 from tests.board_factories import area_named, make_submission, party_named
 from tests.conftest import login
 from tests.factories import make_call, make_user
