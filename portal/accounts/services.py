@@ -16,6 +16,7 @@ from portal.accounts import sessions
 from portal.accounts.models import AccountToken, Role, TokenPurpose, User, UserRole
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.models import Party
 from portal.types import utcnow
@@ -145,7 +146,7 @@ def request_password_reset(email: str) -> None:
         _l("Återställ ditt lösenord till Samhällskontraktets idéportal"),
         locale=user.locale or "sv",
         user=user,
-        link=f"{current_app.config['BASE_URL']}/losenord/{raw}",
+        link=external_url("accounts.reset_password", token=raw),
         hours=int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 3600),
     )
 
@@ -189,6 +190,6 @@ def send_invitation(user: User, *, actor: User) -> None:
         locale=user.locale or "sv",
         user=user,
         inviter=actor,
-        link=f"{current_app.config['BASE_URL']}/valkommen/{raw}",
+        link=external_url("accounts.accept_invitation", token=raw),
         days=current_app.config["INVITE_TTL"].days,
     )

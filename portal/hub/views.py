@@ -24,6 +24,7 @@ from portal.htmx import render_page_or_block
 from portal.hub import feeds, listing, public, search, services
 from portal.hub.forms import PublicationForm
 from portal.hub.models import Publication
+from portal.links import external_url
 from portal.permissions import public as public_view
 from portal.permissions import roles_required
 from portal.reference.models import Portfolio
@@ -160,14 +161,13 @@ def showroom(portfolio_id: int, slug: str | None = None):
 # --- feeds -----------------------------------------------------------------------------------
 
 
-def _feed(path: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
-    base = current_app.config["BASE_URL"]
+def _feed(endpoint: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
     body = feeds.atom(
-        feed_id=base + path,
+        feed_id=external_url(endpoint),
         title=title,
         subtitle=subtitle,
-        self_url=base + path,
-        alternate_url=base + alternate,
+        self_url=external_url(endpoint),
+        alternate_url=external_url(alternate),
         author="Samhällskontraktet",
         language=str(get_locale() or "sv"),
         entries=entries,
@@ -180,7 +180,6 @@ def _feed(path: str, alternate: str, title: str, subtitle: str, entries: list[fe
 @bp.get("/hubb/flode.atom")
 @public_view
 def initiatives_feed():
-    base = current_app.config["BASE_URL"]
     names = listing.current_area_names()
     rows = db.session.execute(
         select(Initiative, Publication)
@@ -195,9 +194,11 @@ def initiatives_feed():
         area = names.get(initiative.portfolio_id, "")
         entries.append(
             feeds.Entry(
-                id=f"{base}/hubb/{initiative.id}",
+                id=external_url("hub.initiative", initiative_id=initiative.id),
                 title=initiative.title,
-                link=base + initiative_url(initiative),
+                link=external_url(
+                    "hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title)
+                ),
                 published=publication.first_published_at or publication.published_at,
                 updated=publication.published_at,
                 summary=fields.get(public.SUMMARY)
@@ -206,8 +207,8 @@ def initiatives_feed():
             )
         )
     return _feed(
-        "/hubb/flode.atom",
-        "/hubb",
+        "hub.initiatives_feed",
+        "hub.index",
         _("Samhällskontraktet: nya initiativ i hubben"),
         _("Initiativ som har publicerats i Samhällskontraktets öppna hubb."),
         entries,
@@ -218,7 +219,6 @@ def initiatives_feed():
 @public_view
 def calls_feed():
     """Open calls that anyone may answer: published, open now, open to residents."""
-    base = current_app.config["BASE_URL"]
     now = utcnow()
     calls = db.session.scalars(
         select(Call)
@@ -234,9 +234,9 @@ def calls_feed():
     ).unique()
     entries = [
         feeds.Entry(
-            id=f"{base}/utlysningar/{call.slug}",
+            id=external_url("submissions.call_page", slug=call.slug),
             title=call.title,
-            link=f"{base}/utlysningar/{call.slug}",
+            link=external_url("submissions.call_page", slug=call.slug),
             published=max(call.opens_at, call.published_at),
             updated=max(call.opens_at, call.published_at),
             summary=call.question,
@@ -245,8 +245,8 @@ def calls_feed():
         for call in calls
     ]
     return _feed(
-        "/utlysningar/flode.atom",
-        "/utlysningar",
+        "hub.calls_feed",
+        "calls.index",
         _("Samhällskontraktet: öppna utlysningar"),
         _("Utlysningar som just nu är öppna för invånare och medarbetare."),
         entries,

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -15,6 +14,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.calls.models import Call, CallState
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.privacy import records
 from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
@@ -118,7 +118,9 @@ def submit(submission: Submission, *, actor: User, now: datetime | None = None) 
     submission.party_id = actor.party_id
     _register(submission, now or utcnow(), actor=actor)
     _queue_receipt(
-        submission, link=f"{_base()}/mina-inlamningar/{submission.id}", locale=actor.locale or "sv"
+        submission,
+        link=external_url("submissions.detail", submission_id=submission.id),
+        locale=actor.locale or "sv",
     )
     return submission
 
@@ -156,7 +158,9 @@ def submit_resident(
     db.session.flush()
     raw_token = issue_private_link(submission)
     _register(submission, now, actor=None)
-    _queue_receipt(submission, link=f"{_base()}/mitt-bidrag/{raw_token}", locale=locale)
+    _queue_receipt(
+        submission, link=external_url("submissions.private", token=raw_token), locale=locale
+    )
     return submission, raw_token
 
 
@@ -301,5 +305,4 @@ def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
     )
 
 
-def _base() -> str:
-    return current_app.config["BASE_URL"]
+

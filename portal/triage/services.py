@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
@@ -16,6 +15,7 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.evaluation.models import Initiative, Phase
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
 from portal.submissions.models import (
@@ -394,15 +394,15 @@ def _tell_submitter(
     """E-mail the submitter, in their language, with a link to their submission (`page`: a
     page below it, such as "komplettera"). A resident's mail carries a private link of its
     own (the portal keeps only hashes, so it cannot repeat the receipt's)."""
-    base = current_app.config["BASE_URL"]
+    completing = page == "komplettera"
     if submission.is_resident:
         token = issue_private_link(submission)
-        link = f"{base}/mitt-bidrag/{token}" + (f"/{page}" if page else "")
+        endpoint = "submissions.private_complete" if completing else "submissions.private"
+        link = external_url(endpoint, token=token)
         locale = submission.resident_locale or "sv"
     else:
-        link = f"{base}/mina-inlamningar/{submission.id}" + (
-            "/redigera" if page == "komplettera" else ""
-        )
+        endpoint = "submissions.edit" if completing else "submissions.detail"
+        link = external_url(endpoint, submission_id=submission.id)
         locale = (submission.submitter.locale if submission.submitter else None) or "sv"
     queue_email(
         submission.contact_email,

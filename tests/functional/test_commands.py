@@ -331,7 +331,8 @@ def attach_a_file_to_a_closed_submission(database: str, home: Path) -> Path:
 
 
 def in_three_years() -> str:
-    from portal.privacy.retention import shift_months, today_in_stockholm
+    from portal.privacy.retention import shift_months
+    from portal.types import today_in_stockholm
 
     return shift_months(today_in_stockholm(), 36).isoformat()
 
