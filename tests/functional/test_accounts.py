@@ -670,3 +670,19 @@ def test_one_invitation_link_sent_from_two_tabs_at_once_sets_one_password(app, d
     ).all()
     assert len(set_entries) == 1
     assert _db.session.scalar(select(AccountToken.used_at)) is not None
+
+
+@pytest.mark.asvs("5.1.5")
+def test_reset_link_is_on_base_url_whatever_host_the_request_names(app, client, db, smtp):
+    """A forged Host header must not put another site's address into the e-mail."""
+    user = make_user(email="vardag@example.org")
+    page = client.get("/glomt-losenord", headers={"Host": "angripare.example"})
+    client.post(
+        "/glomt-losenord",
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "email": user.email},
+        headers={"Host": "angripare.example"},
+    )
+    [message] = smtp.wait_for(1)
+    body = smtp.body(message)
+    assert "angripare.example" not in body
+    assert f"{app.config['BASE_URL']}/losenord/" in body
