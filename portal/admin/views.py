@@ -77,13 +77,6 @@ def index():
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _show(form: FlaskForm, violation: RuleViolation) -> None:
     """Put a service's refusal on its form field (or above the form)."""
     target = getattr(form, violation.field, None)
@@ -220,7 +213,7 @@ def invite_user():
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.party.data = user.party_id
@@ -272,7 +265,7 @@ def _user_page(user: User, form: EditUserForm):
 @bp.post("/anvandare/<int:user_id>/skicka-inbjudan")
 @roles_required(Role.ADMIN)
 def resend_invitation(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
@@ -297,7 +290,7 @@ def resend_invitation(user_id: int):
 @roles_required(Role.ADMIN)
 def reset_mfa(user_id: int):
     """Reset a lost second factor, after a confirmation page: the user enrols again."""
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = FlaskForm()
     if form.validate_on_submit():
         try:
@@ -327,7 +320,7 @@ def reset_mfa(user_id: int):
 @bp.post("/anvandare/<int:user_id>/sessioner/<int:session_id>/avsluta")
 @roles_required(Role.ADMIN)
 def end_user_session(user_id: int, session_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     row = db.session.get(UserSession, session_id)
     if row is None or row.user_id != user.id:
         abort(404)
@@ -385,7 +378,7 @@ def new_party():
 @bp.route("/parter/<int:party_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_party(party_id: int):
-    party = _get_or_404(Party, party_id)
+    party = db.get_or_404(Party, party_id)
     form = PartyForm(obj=party if request.method == "GET" else None)
     done = _save(
         form,
@@ -436,7 +429,7 @@ def new_focus_area():
 @bp.route("/fokusomraden/<int:area_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_focus_area(area_id: int):
-    area = _get_or_404(FocusArea, area_id)
+    area = db.get_or_404(FocusArea, area_id)
     form = FocusAreaForm(obj=area if request.method == "GET" else None)
     done = _save(
         form,
@@ -458,7 +451,7 @@ def edit_focus_area(area_id: int):
 @bp.route("/fokusomraden/<int:area_id>/byt-namn", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def rename_focus_area(area_id: int):
-    area = _get_or_404(FocusArea, area_id)
+    area = db.get_or_404(FocusArea, area_id)
     if not services.can_rename(area):
         flash(_("Bara det senaste namnet i en portfölj kan bytas."), "error")
         return redirect(url_for("admin.focus_areas"))
@@ -522,7 +515,7 @@ def new_perspective():
 @bp.route("/perspektiv/<int:perspective_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_perspective(perspective_id: int):
-    perspective = _get_or_404(Perspective, perspective_id)
+    perspective = db.get_or_404(Perspective, perspective_id)
     form = PerspectiveForm(obj=perspective if request.method == "GET" else None)
     done = _save(
         form,

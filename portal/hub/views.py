@@ -256,13 +256,6 @@ def calls_feed():
 # --- process support: what is published ------------------------------------------------------
 
 
-def _load(initiative_id: int) -> Initiative:
-    initiative = db.session.get(Initiative, initiative_id)
-    if initiative is None:
-        abort(404)
-    return initiative
-
-
 def _field_choices(initiative: Initiative) -> list[tuple[str, object, str]]:
     """(key, label, text) of each text that can be published and is not empty."""
     origin = initiative.origin_submission
@@ -327,13 +320,13 @@ def _publication_page(initiative: Initiative, form=None, *, conflict=False, stat
 @bp.get("/initiativ/<int:initiative_id>/publicering")
 @roles_required(*MANAGERS)
 def publication(initiative_id: int):
-    return _publication_page(_load(initiative_id))
+    return _publication_page(db.get_or_404(Initiative, initiative_id))
 
 
 @bp.post("/initiativ/<int:initiative_id>/publicering")
 @roles_required(*MANAGERS)
 def save_publication(initiative_id: int):
-    initiative = _load(initiative_id)
+    initiative = db.get_or_404(Initiative, initiative_id)
     decisions = db.session.scalars(
         select(Decision).where(Decision.initiative_id == initiative.id)
     ).all()
@@ -362,10 +355,10 @@ def save_publication(initiative_id: int):
     except services.PublicationRefused as refused:
         db.session.rollback()
         form.form_errors.append(refused.message)
-        return _publication_page(_load(initiative_id), form, status=422)
+        return _publication_page(db.get_or_404(Initiative, initiative_id), form, status=422)
     except (services.PublicationConflict, StaleDataError):
         db.session.rollback()
-        initiative = _load(initiative_id)
+        initiative = db.get_or_404(Initiative, initiative_id)
         form.version.data = str(services.current_version(initiative))
         return _publication_page(initiative, form, conflict=True, status=409)
     if form.published.data:
@@ -378,7 +371,7 @@ def save_publication(initiative_id: int):
 @bp.post("/initiativ/<int:initiative_id>/avpublicera")
 @roles_required(*MANAGERS)
 def unpublish(initiative_id: int):
-    initiative = _load(initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    initiative = db.get_or_404(Initiative, initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
     if services.unpublish(initiative, actor=current_user):
         db.session.commit()
         flash(_("Initiativet är borttaget ur hubben."), "success")

@@ -144,8 +144,8 @@ def _render_form(call, form, *, submission=None, status=200, resident=False):
 
 
 def _load_own(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.submitter_id != current_user.id:
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.submitter_id != current_user.id:
         abort(404)  # someone else's id shows nothing, not even that it exists
     return submission
 

@@ -196,8 +196,8 @@ class _Posted:
 
 
 def _load(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.state == State.DRAFT:
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.state == State.DRAFT:
         abort(404)  # drafts are never in triage
     return submission
 
