@@ -52,7 +52,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
 
-    from portal import models  # noqa: F401  (every model registered with the metadata)
+    from portal import ddl, models  # noqa: F401  (every model registered with the metadata)
+
+    ddl.install_session_hooks()
     from portal.accessibility.views import bp as accessibility_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp

@@ -24,11 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
-from flask_sqlalchemy.session import Session
-from sqlalchemy import Float, Integer, case, event, func, inspect, select, text
+from sqlalchemy import Float, Integer, case, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
-from portal import ddl, paging
+from portal import paging
 from portal.evaluation.models import Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub import public
@@ -78,29 +77,11 @@ PER_PAGE = 20
 # --- the search objects ------------------------------------------------------------------
 
 
-def install(connection) -> None:
-    """Create the search objects on this connection's database (create_all and migrations)."""
-    ddl.run(connection, sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
-
-
-def uninstall(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-    else:
-        connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
-        connection.execute(
-            text(f"ALTER TABLE hub_search_documents DROP COLUMN IF EXISTS {PG_COLUMN}")
-        )
-
-
-@event.listens_for(SearchDocument.__table__, "before_drop")
-def _before_drop(table, connection, **kw) -> None:
-    uninstall(connection)
-
-
-@event.listens_for(SearchDocument.__table__, "after_create")
-def _after_create(table, connection, **kw) -> None:
-    install(connection)
+SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+POSTGRES_DROP = [
+    f"DROP INDEX IF EXISTS {PG_INDEX}",
+    f"ALTER TABLE hub_search_documents DROP COLUMN IF EXISTS {PG_COLUMN}",
+]
 
 
 # --- Swedish text --------------------------------------------------------------------------
@@ -398,8 +379,7 @@ def refresh(initiative: Initiative) -> None:
 STALE = "hub_search_stale"
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changes(session, flush_context) -> None:
+def note_changes(session, flush_context) -> None:
     """Remember which initiatives' public text may have changed in this flush: their own
     name or summary, their insights, their publication, or the canvas of their origin
     submission (changed anywhere in the portal, not only in the hub)."""
@@ -422,8 +402,8 @@ def _canvas_changed(submission: Submission) -> bool:
     return any(state.attrs[c].history.has_changes() for c in CANVAS_COLUMNS)
 
 
-@event.listens_for(Session, "before_commit")
-def _refresh_stale(session) -> None:
+def refresh_stale(session) -> None:
+    """Session hook (before_commit): rewrite the documents note_changes found stale."""
     session.flush()  # commit would flush next anyway; flushing first notes what is pending
     if not session.info.get(STALE):
         return
@@ -446,8 +426,8 @@ def _refresh_stale(session) -> None:
     session.info.pop(STALE, None)  # the documents just written need no second look
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_stale(session) -> None:
+def forget_stale(session) -> None:
+    """Session hook (after_rollback): nothing noted outlives its transaction."""
     session.info.pop(STALE, None)
 
 

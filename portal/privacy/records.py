@@ -24,10 +24,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit, ddl
+from portal import audit
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
 from portal.submissions.canvas import CANVAS_FIELDS
@@ -58,8 +58,8 @@ def seal_completion(submission: Submission, changed: list[str] | tuple[str, ...]
     )
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
+def write_pending(session: Session) -> None:
+    """Session hook (before_commit, portal/privacy/database.py): write what seal_* noted."""
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
@@ -70,8 +70,8 @@ def _write_pending(session: Session) -> None:
             session.add(record)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_pending(session: Session, previous_transaction) -> None:
+def forget_pending(session: Session, previous_transaction) -> None:
+    """Session hook (after_soft_rollback): nothing noted outlives its transaction."""
     session.info.pop(PENDING, None)
 
 
@@ -258,6 +258,3 @@ END $$""",
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_sealed()",
 ]
 
-
-# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
-install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
