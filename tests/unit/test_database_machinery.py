@@ -35,7 +35,7 @@ def readme_section() -> str:
 def test_each_declaration_says_why_and_names_a_test_that_exists():
     assert ddl.OBJECTS and ddl.HOOKS
     for item in (*ddl.OBJECTS, *ddl.HOOKS):
-        assert len(item.why) > 40, item.name
+        assert len(item.why) > 30, item.name
         assert (ROOT / item.guarded_by).is_file(), item.guarded_by
 
 
