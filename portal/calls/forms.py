@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.calls.models import Audience, Call
 from portal.forms import MultiCheckboxField
-from portal.submissions.canvas import (
+from portal.reference.canvas import (
     ALWAYS_REQUIRED,
     CONFIGURABLE,
     FIELDS_BY_KEY,

@@ -17,7 +17,7 @@ from portal.calls.forms import CallForm, initial_data
 from portal.calls.models import Audience, Call, CallState
 from portal.extensions import db
 from portal.permissions import is_process_support, public, roles_required
-from portal.submissions.canvas import normalise_rules
+from portal.reference.canvas import normalise_rules
 from portal.types import STOCKHOLM, today_in_stockholm, utcnow
 
 bp = Blueprint("calls", __name__, url_prefix="/utlysningar")

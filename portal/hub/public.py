@@ -17,8 +17,8 @@ from portal.calls.models import Call
 from portal.evaluation.models import Decision, Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub.models import Publication
+from portal.reference.canvas import CANVAS_FIELDS, FIELDS_BY_KEY
 from portal.reference.models import Party
-from portal.submissions.canvas import CANVAS_FIELDS, FIELDS_BY_KEY
 from portal.submissions.models import Submission, submission_links
 
 SUMMARY = "summary"

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
-from portal.submissions.canvas import CANVAS_FIELDS
+from portal.reference.canvas import CANVAS_FIELDS
 from portal.submissions.models import Submission
 from portal.types import utcnow
 

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.privacy import records
-from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
 from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition

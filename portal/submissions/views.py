@@ -34,9 +34,9 @@ from portal.permissions import (
     public,
     roles_required,
 )
+from portal.reference.canvas import STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea
 from portal.submissions import services, uploads
-from portal.submissions.canvas import STANDING_RULES, normalise_rules
 from portal.submissions.forms import canvas_form_class, new_form_key
 from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
 from portal.submissions.states import COMPLETABLE
