@@ -1,7 +1,8 @@
 """The record as received: a sealed copy of each submission, and its dated completions.
 
-Submitting registers a submission (portal/submissions/services.py) and asks for its record;
-completing it asks for a completion record. The records are written when that transaction
+Submitting registers a submission (portal/submissions/services.py), which signals it
+(portal/submissions/signals.py: `registered`); the receivers below ask for its record;
+completing it (`completed`) asks for a completion record. The records are written when that transaction
 commits, so the files uploaded with the form in the same request belong to them; a rolled
 back transaction writes none.
 
@@ -31,6 +32,7 @@ from portal import audit
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
 from portal.reference.canvas import CANVAS_FIELDS
+from portal.submissions import signals
 from portal.submissions.models import Submission
 from portal.types import utcnow
 
@@ -43,7 +45,7 @@ SEALED = (
 CANVAS_KEYS = tuple(f.key for f in CANVAS_FIELDS)
 
 
-# --- asking for a record (the submission services call these) --------------------------------
+# --- asking for a record (on the submissions' signals) ------------------------------------------
 
 
 def seal_received(submission: Submission) -> None:
@@ -56,6 +58,16 @@ def seal_completion(submission: Submission, changed: list[str] | tuple[str, ...]
     db.session.info.setdefault(PENDING, []).append(
         (RecordKind.COMPLETION, submission, tuple(changed))
     )
+
+
+@signals.registered.connect
+def _on_registered(submission: Submission) -> None:
+    seal_received(submission)
+
+
+@signals.completed.connect
+def _on_completed(submission: Submission, *, changed: list[str]) -> None:
+    seal_completion(submission, changed)
 
 
 def write_pending(session: Session) -> None:

@@ -16,8 +16,8 @@ from portal.calls.models import Call, CallState
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
-from portal.privacy import records
 from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.submissions import signals
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
 from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition
@@ -227,7 +227,7 @@ def complete(
     if submission.state not in COMPLETABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
-    records.seal_completion(submission, list(changes))  # beside the record, dated
+    signals.completed.send(submission, changed=list(changes))  # a dated completion
     if new_files:
         changes["files"] = [None, list(new_files)]
     if submission.state == State.AWAITING_INFO:  # back to the inbox
@@ -291,7 +291,7 @@ def _register(submission: Submission, now: datetime, *, actor: User | None) -> N
         action="submitted",
         changes={"reg_number": [None, number]},
     )
-    records.seal_received(submission)  # the record as received, written at commit
+    signals.registered.send(submission)  # the record as received, written at commit
 
 
 def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
