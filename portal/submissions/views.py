@@ -23,12 +23,11 @@ from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Role
 from portal.calls.models import Call
+from portal.calls.permissions import can_see_call
 from portal.extensions import db, limiter
 from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import (
-    can_see_call,
-    can_view_submission,
     is_employee,
     is_process_support,
     public,
@@ -39,6 +38,7 @@ from portal.reference.models import FocusArea
 from portal.submissions import services, uploads
 from portal.submissions.forms import canvas_form_class, new_form_key
 from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
+from portal.submissions.permissions import can_view_submission
 from portal.submissions.states import COMPLETABLE
 from portal.texts.services import get_text
 from portal.types import utcnow
