@@ -69,7 +69,8 @@ def seed_demo_follow_up() -> int:
                    decided_on=day + timedelta(days=30), actor=core, rationale=RATIONALE)  # fmt: skip
             added += 1
 
-    # Pilot money for the initiatives that reached a pilot, and what they learnt.
+    # Pilot money for the initiatives that reached a pilot, and what they learnt: the Core
+    # Team asks, the process leader decides (never the one who asked: four eyes).
     piloted = list(
         db.session.scalars(
             select(Initiative)
@@ -89,7 +90,7 @@ def seed_demo_follow_up() -> int:
             purpose="Material och arbetstid för piloten.",
             period_start=granted_on,
             period_end=granted_on + timedelta(days=120),
-            actor=leader,
+            actor=core,
         )
         services.decide_funding(
             funding, grant=True, note="Inom mandatet.", decided_on=granted_on, actor=leader

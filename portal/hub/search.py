@@ -221,6 +221,7 @@ class Results:
     ignored_query: bool = False  # the query held only stop words or signs
     parties: dict[int, list[str]] = field(default_factory=dict)  # initiative id → names
     snippets: dict[int, str] = field(default_factory=dict)  # initiative id → public text
+    phases: dict[int, str] = field(default_factory=dict)  # initiative id → phase as of today
 
     @property
     def pages(self) -> int:
@@ -274,8 +275,9 @@ def search(
             .options(joinedload(Initiative.portfolio), joinedload(Initiative.focus_area))
         ).unique()
     }
+    rows = [by_id[i] for i in ids]
     return Results(
-        rows=[by_id[i] for i in ids],
+        rows=rows,
         total=total,
         page=page,
         per_page=per_page,
@@ -283,6 +285,7 @@ def search(
         ignored_query=parsed.empty and bool((query or "").strip()),
         parties=party_names(ids),
         snippets=snippets(ids),
+        phases=public.public_phases(rows),
     )
 
 
@@ -311,7 +314,7 @@ def _filter_clauses(filters: Filters) -> list:
     if filters.portfolio is not None:
         clauses.append(Initiative.portfolio_id == filters.portfolio)
     if filters.phase is not None:
-        clauses.append(Initiative.phase == filters.phase)
+        clauses.append(public.phase_as_of(public.today()) == filters.phase)
     if filters.function is not None:
         clauses.append(Initiative.sk_function == filters.function)
     if filters.party is not None:
@@ -331,7 +334,8 @@ def _order(sort: str, rank) -> list:
     if sort == NAME:
         return [func.lower(Initiative.title), Initiative.id]
     if sort == PHASE:
-        return [case(PHASE_ORDER, value=Initiative.phase), func.lower(Initiative.title)]
+        phase = public.phase_as_of(public.today())
+        return [case(PHASE_ORDER, value=phase), func.lower(Initiative.title)]
     return [published_at.desc(), Initiative.id.desc()]
 
 

@@ -110,10 +110,11 @@ def initiative(initiative_id: int, slug: str | None = None):
 @public_view
 def showrooms():
     names = listing.current_area_names()
+    phase = public.phase_as_of(public.today())
     counts = dict(
         db.session.execute(
             select(Initiative.portfolio_id, db.func.count())
-            .where(public.published_clause(), Initiative.phase.in_(list(public.ONGOING)))
+            .where(public.published_clause(), phase.in_(list(public.ONGOING)))
             .group_by(Initiative.portfolio_id)
         ).all()
     )
@@ -130,18 +131,20 @@ def showroom(portfolio_id: int, slug: str | None = None):
     name = listing.current_area_names()[portfolio_id]
     if slug != slugify(name):
         return redirect(showroom_url(portfolio_id, name), 301)
-    ongoing = list(
-        db.session.scalars(
-            select(Initiative)
-            .where(
-                public.published_clause(),
-                Initiative.portfolio_id == portfolio_id,
-                Initiative.phase.in_(list(public.ONGOING)),
-            )
-            .order_by(Initiative.title, Initiative.id)
+    phase_today = public.phase_as_of(public.today())
+    found = db.session.execute(
+        select(Initiative, phase_today)
+        .where(
+            public.published_clause(),
+            Initiative.portfolio_id == portfolio_id,
+            phase_today.in_(list(public.ONGOING)),
         )
-    )
-    columns = [(phase, [i for i in ongoing if i.phase == phase]) for phase in public.ONGOING]
+        .order_by(Initiative.title, Initiative.id)
+    ).all()
+    ongoing = [i for i, _phase in found]
+    columns = [
+        (phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING
+    ]
     return render_page_or_block(
         "hub/showroom.html",
         "board",
@@ -189,6 +192,7 @@ def initiatives_feed():
         .limit(feeds.FEED_SIZE)
     ).all()
     entries = []
+    phases = public.public_phases(initiative for initiative, _publication in rows)
     for initiative, publication in rows:
         fields = {f.key: f.text for f in public.public_fields(initiative, publication)}
         area = names.get(initiative.portfolio_id, "")
@@ -202,7 +206,11 @@ def initiatives_feed():
                 published=publication.first_published_at or publication.published_at,
                 updated=publication.published_at,
                 summary=fields.get(public.SUMMARY)
-                or _("%(phase)s inom %(area)s.", phase=initiative.phase_label, area=area),
+                or _(
+                    "%(phase)s inom %(area)s.",
+                    phase=PHASE_LABELS[Phase(phases[initiative.id])],
+                    area=area,
+                ),
                 categories=(area,) if area else (),
             )
         )

@@ -4,12 +4,11 @@ Team decides it goes on to Pilotfas."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Decision, Initiative, Phase
 from portal.extensions import db as _db
 from portal.reference.models import Criterion
@@ -45,8 +44,9 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     rater.get_by_role("button", name="Spara bedömningen").click()
     rater.wait_for_load_state()
 
-    # Process support plans a meeting and puts the initiative on the agenda.
-    held_on = (utcnow() + timedelta(days=7)).date()
+    # Process support plans a meeting and puts the initiative on the agenda; the Core Team
+    # decides when the meeting is held (today).
+    held_on = utcnow().astimezone(STOCKHOLM).date()
     support.goto("/primoten/nytt")
     support.get_by_label("Datum").fill(held_on.isoformat())
     support.get_by_label("Fokusområde").select_option(str(initiative.focus_area_id))
@@ -87,3 +87,32 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     minutes = core.locator("main").inner_text()
     assert CASE in minutes and "Konceptfas → Pilotfas" in minutes
     check_axe(core)
+
+
+def test_back_and_send_again_registers_the_decision_once(page):
+    """Back loads the initiative page anew (a new form key, the phase after the decision) and
+    Chromium restores the chosen outcome and the rationale; sending it again must not take
+    the initiative on a second phase."""
+    initiative = make_initiative("Lånecyklar till äldre", phase=Phase.IDEA)
+    login(page, "coreteam@example.org")
+    page.goto(f"/initiativ/{initiative.id}")
+    page.get_by_label("Går vidare till nästa fas").check()
+    page.get_by_label("Motivering").fill("Tydligt behov hos äldre i Västerås.")
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.wait_for_load_state()
+    assert "Beslutet är registrerat" in page.locator(".flash-success").inner_text()
+
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.get_by_label("Motivering").input_value() == "Tydligt behov hos äldre i Västerås."
+    page.get_by_role("button", name="Registrera beslutet").click()
+    page.wait_for_load_state()
+
+    message = page.locator(".flash-info").inner_text()
+    assert message.startswith("Det här beslutet är redan registrerat: Går vidare till nästa fas")
+    decision = _db.session.scalar(select(Decision).where(Decision.initiative_id == initiative.id))
+    assert page.url.endswith(f"/initiativ/{initiative.id}#beslut-{decision.id}")
+    _db.session.expire_all()
+    assert _db.session.get(Initiative, initiative.id).phase == Phase.CONCEPT
+    assert len(_db.session.scalars(select(Decision)).all()) == 1
+    check_axe(page)
