@@ -131,6 +131,11 @@ def options(pairs, empty=None) -> list[SelectChoice]:
     return first + [SelectChoice(str(value), label) for value, label in pairs]
 
 
+def strip_text(value):
+    """A filter for text fields: surrounding spaces removed."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def int_or_none(value) -> int | None:
     """A select's value as an int; empty or not a number is None (then refused as a choice)."""
     try:

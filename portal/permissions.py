@@ -161,39 +161,3 @@ def is_employee(user) -> bool:
 
 def is_process_support(user) -> bool:
     return has_any(user, [Role.PROCESS_SUPPORT, Role.ADMIN])
-
-
-# --- initiatives and expert ratings -------------------------------------------------------
-
-
-def can_view_initiatives(user) -> bool:
-    """The portfolio list, every initiative, and each expert's individual ratings."""
-    return has_any(user, [Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN])
-
-
-def can_manage_initiatives(user) -> bool:
-    """Create initiatives and ask experts to rate them: process support (and admin)."""
-    return is_process_support(user)
-
-
-def is_requested_expert(user, initiative) -> bool:
-    """An expert asked to rate this initiative."""
-    if not has_any(user, [Role.EXPERT]):
-        return False
-    from sqlalchemy import select
-
-    from portal.evaluation.models import RatingRequest
-    from portal.extensions import db
-
-    return (
-        db.session.scalar(
-            select(RatingRequest.id).where(
-                RatingRequest.initiative_id == initiative.id, RatingRequest.expert_id == user.id
-            )
-        )
-        is not None
-    )
-
-
-def can_view_initiative(user, initiative) -> bool:
-    return can_view_initiatives(user) or is_requested_expert(user, initiative)

@@ -34,7 +34,8 @@ def register(app: Flask) -> None:
 
     from flask_babel import format_decimal
 
-    from portal.evaluation.ratings import axis_end, label_lines, radar_points
+    from portal.evaluation.initiatives.ratings import axis_end, label_lines, radar_points
+    from portal.evaluation.templating import FILTERS as evaluation_filters
 
     app.jinja_env.globals.update(
         radar_points=radar_points,
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
         label_lines=label_lines,
         format_decimal=format_decimal,
     )
+    app.jinja_env.filters.update(evaluation_filters)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from portal.evaluation.funding.services import mandate_for
 from portal.evaluation.models import (
     AgendaItem,
     FundingRequest,
@@ -15,7 +16,6 @@ from portal.evaluation.models import (
     PriorityMeeting,
     Rating,
 )
-from portal.evaluation.services import mandate_for
 from portal.extensions import db
 from portal.reference.models import Criterion, FocusArea
 

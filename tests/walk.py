@@ -213,8 +213,9 @@ def prepare(database: WalkDatabase) -> Walk:
     from portal.accounts.passwords import hash_password
     from portal.accounts.services import invite_user, issue_token
     from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_content, seed_demo_users
+    from portal.evaluation.funding.services import request_funding
+    from portal.evaluation.meetings.services import add_to_agenda, plan_meeting
     from portal.evaluation.models import Initiative, Phase
-    from portal.evaluation.services import add_to_agenda, plan_meeting, request_funding
     from portal.reference.seed import seed_reference
     from portal.submissions.models import PrivateLink, State, Submission
     from portal.submissions.services import issue_private_link, save_draft, submit_resident

@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.evaluation import services
+from portal.evaluation.funding import services as funding_services
+from portal.evaluation.insights.services import record_insight
 from portal.evaluation.models import Initiative, InnovationBudget, Outcome, Phase
 from portal.evaluation.phases import decide
 from portal.extensions import db
@@ -37,7 +38,7 @@ def seed_demo_follow_up() -> int:
     today = today_in_stockholm()
     added = 0
     for year in (today.year - 1, today.year):
-        services.set_budget(year, BUDGET_KR, actor=admin)
+        funding_services.set_budget(year, BUDGET_KR, actor=admin)
         added += 1
 
     # This year's initiatives move on: into Konceptfas a month after they came in, the first
@@ -84,7 +85,7 @@ def seed_demo_follow_up() -> int:
             default=today - timedelta(days=30),
         )
         granted_on = min(pilot_day + timedelta(days=7), today)
-        funding = services.request_funding(
+        funding = funding_services.request_funding(
             initiative,
             amount_kr=(150_000, 45_000, 120_000)[n % 3],
             purpose="Material och arbetstid för piloten.",
@@ -92,11 +93,11 @@ def seed_demo_follow_up() -> int:
             period_end=granted_on + timedelta(days=120),
             actor=core,
         )
-        services.decide_funding(
+        funding_services.decide_funding(
             funding, grant=True, note="Inom mandatet.", decided_on=granted_on, actor=leader
         )
         noted_on = min(granted_on + timedelta(days=45), today)
-        services.record_insight(
+        record_insight(
             initiative, noted_on=noted_on, text=INSIGHTS[n % len(INSIGHTS)], actor=leader
         )
         added += 2

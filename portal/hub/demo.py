@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.evaluation.insights.services import record_insight
 from portal.evaluation.models import Decision, Initiative
-from portal.evaluation.services import record_insight
 from portal.extensions import db
 from portal.hub import services
 from portal.hub.models import Publication

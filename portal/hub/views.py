@@ -17,7 +17,7 @@ from portal.accounts.models import Role
 from portal.calls.models import Audience, Call
 from portal.calls.services import slugify
 from portal.evaluation.models import PHASE_LABELS, Decision, Initiative, Insight, Phase
-from portal.evaluation.views import INITIATIVE_PAGE_EXTRAS
+from portal.evaluation.signals import initiative_page_shown
 from portal.extensions import db, htmx
 from portal.forms import int_or_none
 from portal.htmx import render_page_or_block
@@ -386,10 +386,9 @@ def unpublish(initiative_id: int):
     return redirect(url_for("hub.publication", initiative_id=initiative.id))
 
 
-def _initiative_page_extra(initiative: Initiative, user) -> dict:
+@initiative_page_shown.connect
+def _initiative_page_extra(initiative: Initiative, *, user) -> dict:
     """The initiative page (portal/evaluation) says whether the hub shows it, with a link."""
     publication = db.session.get(Publication, initiative.id)
     return {"hub_publication": publication, "hub_public_url": initiative_url(initiative)}
 
-
-INITIATIVE_PAGE_EXTRAS.append(_initiative_page_extra)

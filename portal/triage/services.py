@@ -25,6 +25,7 @@ from portal.submissions.models import (
     Submission,
     submission_links,
 )
+from portal.submissions.queries import duplicates_of
 from portal.submissions.services import issue_private_link
 from portal.submissions.states import OPEN, REOPENABLE, can_transition, transition
 from portal.types import utcnow
@@ -217,29 +218,6 @@ def mark_duplicate(submission: Submission, reg_number: str, *, actor: User) -> S
         original=original,
     )
     return original
-
-
-def duplicates_of(submission: Submission) -> list[Submission]:
-    return list(
-        db.session.scalars(
-            select(Submission)
-            .where(Submission.duplicate_of_id == submission.id)
-            .order_by(Submission.id)
-        )
-    )
-
-
-def related_to(submission: Submission) -> list[Submission]:
-    """The submissions linked to this one, either way round, in registration order."""
-    low = select(submission_links.c.high_id).where(submission_links.c.low_id == submission.id)
-    high = select(submission_links.c.low_id).where(submission_links.c.high_id == submission.id)
-    return list(
-        db.session.scalars(
-            select(Submission)
-            .where(Submission.id.in_(low.union(high)))
-            .order_by(Submission.reg_year, Submission.reg_seq)
-        )
-    )
 
 
 def _pair(a: Submission, b: Submission) -> tuple[int, int]:

@@ -28,6 +28,7 @@ from portal.submissions.models import (
     State,
     Submission,
 )
+from portal.submissions.queries import duplicates_of, related_to
 from portal.submissions.states import OPEN, REOPENABLE, TransitionNotAllowed, can_transition
 from portal.triage import inbox as inbox_query
 from portal.triage import services, timeline
@@ -322,8 +323,8 @@ def _page(
         posted=posted,
         conflict=conflict,
         events=events,
-        duplicates=services.duplicates_of(submission),
-        related=services.related_to(submission),
+        duplicates=duplicates_of(submission),
+        related=related_to(submission),
         initiative=db.session.scalar(
             select(Initiative).where(Initiative.origin_submission_id == submission.id)
         ),

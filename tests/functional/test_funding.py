@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.evaluation import services
-from portal.evaluation.forms import parse_kronor
+from portal.evaluation.funding import services
+from portal.evaluation.funding.forms import parse_kronor
 from portal.evaluation.models import FundingRequest, FundingStatus, InnovationBudget, Mandate
 from portal.extensions import db as _db
 from portal.types import utcnow

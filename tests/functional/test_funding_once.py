@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
 from portal.calls.forms import STOCKHOLM
-from portal.evaluation import services
+from portal.evaluation.funding import services
 from portal.evaluation.models import FundingRequest, FundingStatus, Phase
 from portal.extensions import db as _db
 from portal.mail.models import OutboxMessage

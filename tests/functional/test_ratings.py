@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
+from portal.evaluation.initiatives.ratings import criteria
 from portal.evaluation.models import (
     ConflictOfInterest,
     Initiative,
@@ -20,7 +21,6 @@ from portal.evaluation.models import (
     RatingRequest,
 )
 from portal.evaluation.phases import decide
-from portal.evaluation.ratings import criteria
 from portal.extensions import db as _db
 from portal.reference.models import FocusArea
 from tests.conftest import csrf_from, login

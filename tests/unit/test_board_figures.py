@@ -67,7 +67,7 @@ def fixture(db):
     )
     initiative_from(h, ("stop", "closed", date(2025, 12, 1)), actor=core)  # D: rejected
 
-    from portal.evaluation.services import record_insight
+    from portal.evaluation.insights.services import record_insight
 
     record_insight(initiative_c, noted_on=date(2026, 3, 30), text="Lärdom.", actor=core)
     record_insight(initiative_a, noted_on=date(2025, 12, 20), text="Tidigare.", actor=core)

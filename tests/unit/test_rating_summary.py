@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
-from portal.evaluation import services
+from portal.evaluation.initiatives import services
+from portal.evaluation.initiatives.ratings import criteria, summarise
 from portal.evaluation.models import (
     ConflictOfInterest,
     Initiative,
@@ -20,7 +21,7 @@ from portal.evaluation.models import (
     RatingRequest,
 )
 from portal.evaluation.phases import decide
-from portal.evaluation.ratings import criteria, summarise
+from portal.evaluation.rules import EvaluationRefused
 from portal.extensions import db as _db
 from portal.reference.models import FocusArea
 from tests.factories import make_user
@@ -134,10 +135,10 @@ def test_changing_a_rating_replaces_it_and_changes_the_average(db):
 def test_saving_needs_a_request_and_every_criterion(db):
     initiative = make_initiative()
     stranger = make_user(roles={Role.EXPERT})
-    with pytest.raises(services.EvaluationRefused):
+    with pytest.raises(EvaluationRefused):
         services.save_rating(initiative, scores(3, 3, 3, 3, 3), actor=stranger)
     expert = asked_expert(initiative)
-    with pytest.raises(services.EvaluationRefused):
+    with pytest.raises(EvaluationRefused):
         services.save_rating(initiative, scores(3, 3, 3, 3, 3)[:4], actor=expert)
 
 
@@ -191,7 +192,7 @@ def test_conflict_deletes_the_experts_ratings_and_is_audited(db):
         )
     ]
     assert actions == ["rated", "ratings_deleted_for_conflict", "conflict_declared"]
-    with pytest.raises(services.EvaluationRefused):
+    with pytest.raises(EvaluationRefused):
         services.save_rating(initiative, scores(4, 4, 4, 4, 4), actor=expert)
 
 
@@ -204,7 +205,7 @@ def test_requests_only_in_concept_phase(app, db):
             if phase == Phase.CONCEPT:
                 assert len(services.request_ratings(initiative, [expert], actor=actor).made) == 1
             else:
-                with pytest.raises(services.EvaluationRefused):
+                with pytest.raises(EvaluationRefused):
                     services.request_ratings(initiative, [expert], actor=actor)
     _db.session.rollback()
 
@@ -213,7 +214,7 @@ def test_only_experts_can_be_asked(db):
     initiative = make_initiative()
     employee = make_user(roles={Role.EMPLOYEE})
     actor = make_user(roles={Role.PROCESS_SUPPORT})
-    with pytest.raises(services.EvaluationRefused):
+    with pytest.raises(EvaluationRefused):
         services.request_ratings(initiative, [employee], actor=actor)
 
 
@@ -223,7 +224,7 @@ def test_a_request_can_be_removed_only_before_the_expert_rates(db):
     expert = asked_expert(initiative)
     rate(initiative, expert, 3, 3, 3, 3, 3)
     request = services.find_request(initiative, expert)
-    with pytest.raises(services.EvaluationRefused):
+    with pytest.raises(EvaluationRefused):
         services.remove_rating_request(request, actor=actor)
     fresh = asked_expert(initiative)
     services.remove_rating_request(services.find_request(initiative, fresh), actor=actor)

@@ -1,0 +1,1 @@
+"""Pilot money: requests, decisions within the mandates (four eyes), the innovation budget."""

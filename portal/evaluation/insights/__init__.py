@@ -1,0 +1,1 @@
+"""Insights and lessons ("Halleluja moments") recorded on initiatives."""

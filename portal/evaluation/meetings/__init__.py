@@ -1,0 +1,1 @@
+"""Priority meetings (primöten) and the Core Team's decisions, at a meeting or outside one."""
