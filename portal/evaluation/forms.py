@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -23,7 +21,14 @@ from wtforms.validators import (
 )
 
 from portal.evaluation.models import PHASE_LABELS
-from portal.forms import DATE_HINT, ChoiceField, DayField, MultiCheckboxField
+from portal.forms import (
+    DATE_HINT,
+    ChoiceField,
+    DayField,
+    HiddenField,
+    MultiCheckboxField,
+    WholeNumberField,
+)
 from portal.forms import int_or_none as _int_or_none
 from portal.forms import options as _options
 from portal.forms import str_or_none as _str_or_none
@@ -402,7 +407,7 @@ class FundingDecisionForm(FlaskForm):
 class BudgetForm(FlaskForm):
     """The innovation budget of a calendar year."""
 
-    year = IntegerField(
+    year = WholeNumberField(
         _l("År"),
         validators=[
             InputRequired(_l("Skriv året, till exempel 2026.")),
