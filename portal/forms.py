@@ -6,11 +6,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import wtforms
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.types import INTEGER_MAX
 
@@ -82,14 +90,55 @@ def id_from_text(raw: str | None, *, minimum: int = 1) -> int | None:
     return value if minimum <= value <= INTEGER_MAX else None
 
 
+def required_attributes(field) -> dict[str, bool | str]:
+    """How a required field says so in HTML. A single select whose first option is a real
+    choice always has a value, and HTML allows `required` on it only when its first option is
+    an empty placeholder: it gets aria-required instead, so assistive technology still says
+    the field is required."""
+    if not field.flags.required:
+        return {}
+    if isinstance(field, SelectField) and not isinstance(field, SelectMultipleField):
+        first = next(iter(field.iter_choices()), None)
+        if first is not None and first.value not in ("", None):
+            return {"aria-required": "true", "required": False}  # False: WTForms leaves it out
+    return {"required": True}
+
+
+class HiddenInputWithoutId(HiddenInput):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", False)  # False: WTForms leaves the attribute out
+        return super().__call__(field, **kwargs)
+
+
+class HiddenField(wtforms.HiddenField):
+    """A hidden input without an id: no label or link points at it, and a page with several
+    forms (a decision, a funding request, an insight) would otherwise repeat id="next"."""
+
+    widget = HiddenInputWithoutId()
+
+
 class DayField(DateField):
-    """A date typed as ÅÅÅÅ-MM-DD (a native date picker where the browser has one)."""
+    """A date typed as ÅÅÅÅ-MM-DD (a native date picker where the browser has one).
+
+    Shown again as the date read, never as the text sent: HTML allows only a date in a date
+    input's value, so text that could not be read comes back empty beside its error."""
+
+    def _value(self) -> str:
+        return self.data.isoformat() if self.data else ""
 
     def process_formdata(self, valuelist) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(str(BAD_DATE)) from None
+
+
+class WholeNumberField(IntegerField):
+    """A whole number (a number input). Shown again as the number read, never as the text
+    sent: HTML allows only a number in a number input's value."""
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
 
 
 class ChoiceField(SelectField):

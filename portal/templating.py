@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from portal import navigation, permissions
 from portal.accounts.models import role_labels
 from portal.reference.canvas import CANVAS_FIELDS
+
+
+def time_datetime(value: datetime | date | str | None) -> str:
+    """The `datetime` attribute of a <time> element: to the second (HTML allows at most three
+    decimals), with its offset; a naive time is UTC, as the portal stores times."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
 
 
 def register(app: Flask) -> None:
@@ -36,12 +52,14 @@ def register(app: Flask) -> None:
 
     from portal.evaluation.initiatives.ratings import axis_end, label_lines, radar_points
     from portal.evaluation.templating import FILTERS as evaluation_filters
+    from portal.forms import required_attributes
 
     app.jinja_env.globals.update(
         radar_points=radar_points,
         axis_end=axis_end,
         label_lines=label_lines,
         format_decimal=format_decimal,
+        required_attributes=required_attributes,
     )
     app.jinja_env.filters.update(evaluation_filters)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
@@ -50,3 +68,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.filters["time_datetime"] = time_datetime

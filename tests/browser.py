@@ -91,7 +91,7 @@ class Browser(TestApp):
     ) -> TestResponse:
         """Send the form as a browser does: its fields, the clicked `button` (name, value) or
         none, and the chosen files (a list for <input multiple>). `action` overrides the
-        form's action (an hx-post target)."""
+        form's action (a data-hx-post target)."""
         fields = [
             (name, value)
             for name, value in submitted_fields(form, button)

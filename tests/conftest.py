@@ -34,7 +34,7 @@ def _database_per_worker() -> None:
             host=url.host, port=url.port, user=url.username, password=url.password,
             dbname="postgres", autocommit=True,
         ) as conn:  # fmt: skip
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first():
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(
             hide_password=False

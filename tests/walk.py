@@ -66,11 +66,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # enough to meet eve
 class FoundForm:
     actor: str
     page: str  # where the form was found
-    action: str  # the path it posts to (or its hx-post target)
+    action: str  # the path it posts to (or its data-hx-post target)
     endpoint: str
     names: tuple[str, ...]  # its field names, numbers masked: the form's identity
     index: int  # its position among the page's forms
-    htmx: bool = False  # posted by htmx to hx-post, with HX-Request
+    htmx: bool = False  # posted by htmx to data-hx-post, with HX-Request
 
     @property
     def label(self) -> str:
@@ -410,7 +410,7 @@ def harvest(walk: Walk) -> list[FoundForm]:
                 if not isinstance(index, int) or form.method.upper() != "POST":
                     continue
                 action = path_of(form.action or path)
-                hx_post = form.html.find("form").get("hx-post")
+                hx_post = form.html.find("form").get("data-hx-post")
                 targets = [(action, False)]
                 if hx_post and path_of(hx_post) != action:
                     targets.append((path_of(hx_post), True))

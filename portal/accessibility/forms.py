@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length
 
 from portal.accessibility.models import Compliance
 from portal.accessibility.services import COMPLIANCE_LABELS
-from portal.forms import DayField, RadioChoiceField
+from portal.forms import DayField, HiddenField, RadioChoiceField
 
 TEXT_MAX = 10_000
 

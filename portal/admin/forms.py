@@ -8,7 +8,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SearchField,
     SelectChoice,
     StringField,
@@ -32,6 +31,7 @@ from portal.forms import (
     ChoiceField,
     DayField,
     MultiCheckboxField,
+    WholeNumberField,
 )
 from portal.reference.models import Party
 
@@ -230,7 +230,7 @@ class PerspectiveForm(FlaskForm):
     name = StringField(
         _l("Namn"), validators=[DataRequired(_l("Fyll i perspektivets namn.")), Length(max=160)]
     )
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Ordning"),
         validators=[
             InputRequired(_l("Fyll i ett heltal.")),

@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,7 +16,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.calls.models import Audience, Call
-from portal.forms import MultiCheckboxField
+from portal.forms import HiddenField, MultiCheckboxField, WholeNumberField
 from portal.reference.canvas import (
     ALWAYS_REQUIRED,
     CONFIGURABLE,
@@ -44,14 +42,14 @@ RULE_KEYS = tuple(key for key in CONFIGURABLE if key not in ALWAYS_REQUIRED)
 
 
 class StockholmDateTimeField(DateTimeLocalField):
-    """A datetime-local input read and shown in Swedish time; `data` is aware UTC."""
+    """A datetime-local input read and shown in Swedish time; `data` is aware UTC. Shown
+    again as the time read, never as the text sent (HTML allows only a date and time in the
+    input's value)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=LOCAL_FORMAT, **kwargs)
 
     def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
         if self.data:
             return self.data.astimezone(STOCKHOLM).strftime(LOCAL_FORMAT)
         return ""
@@ -73,7 +71,7 @@ class StockholmDateTimeField(DateTimeLocalField):
         raise ValueError(_l("Skriv datum och tid som 2026-12-01 09:00."))
 
 
-class PositiveIntegerField(IntegerField):
+class PositiveIntegerField(WholeNumberField):
     def process_formdata(self, valuelist) -> None:
         self.data = None
         if not valuelist or not valuelist[0].strip():

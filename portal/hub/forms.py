@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField
+from wtforms import BooleanField
 
-from portal.forms import MultiCheckboxField
+from portal.forms import HiddenField, MultiCheckboxField
 
 
 class PublicationForm(FlaskForm):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from portal.accounts.passwords import MAX_LENGTH
 from portal.calls.forms import PositiveIntegerField
-from portal.forms import RadioChoiceField
+from portal.forms import HiddenField, RadioChoiceField
 from portal.privacy.models import ACTION_LABELS, RetentionAction
 
 CONSENT_CHOICES = ("consent_news", "consent_named_publicly")

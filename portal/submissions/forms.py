@@ -10,7 +10,6 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
-from portal.forms import no_control_chars
+from portal.forms import HiddenField, no_control_chars
 from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
 from portal.submissions.models import KIND_LABELS, Kind
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
+from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.forms import ChoiceField, MultiCheckboxField, no_control_chars
+from portal.forms import ChoiceField, HiddenField, MultiCheckboxField, no_control_chars
 from portal.forms import int_or_none as _int_or_none
 from portal.forms import options as _options
 from portal.forms import str_or_none as _str_or_none

@@ -697,6 +697,35 @@ def test_party_create_invalid_shows_errors(client, admin):
     assert _db.session.scalar(select(func.count(Party.id))) == 5
 
 
+def test_party_form_with_errors_is_valid_html_for_date_and_select(client, admin):
+    """A date input holds only a date (what could not be read comes back empty, beside its
+    error), and a select whose first option is a real choice says it is required with
+    aria-required: HTML allows `required` there only above an empty placeholder option."""
+    response = post_form(
+        client, "/admin/parter/ny", party_data(name="", kind="kungarike", joined_on="1 jan")
+    )
+    html = text(response)
+    assert response.status_code == 422
+    assert (
+        '<input aria-describedby="joined_on-hint joined_on-error" aria-invalid="true"'
+        ' id="joined_on" name="joined_on" required type="date" value="">'
+    ) in html
+    assert (
+        '<select aria-describedby="kind-error" aria-invalid="true" aria-required="true"'
+        ' id="kind" name="kind">'
+    ) in html
+
+
+def test_perspective_position_that_is_no_number_comes_back_empty(client, admin):
+    response = post_form(
+        client, "/admin/perspektiv/ny", {"name": "Jämställdhet", "position": "tre"}
+    )
+    html = text(response)
+    assert response.status_code == 422
+    assert 'aria-invalid="true" id="position" max="999" min="0" name="position" required' in html
+    assert 'name="position" required type="number" value="">' in html
+
+
 def test_party_left_before_joined_is_refused(client, admin):
     response = post_form(
         client, "/admin/parter/ny", party_data(joined_on="2026-01-01", left_on="2025-12-31")

@@ -21,6 +21,7 @@ from webtest.forms import File
 
 from portal.submissions.models import Submission
 from tests.browser import Upload, submitted_fields
+from tests.e2e.html_check import check_html, errors
 from tests.walk import ACTORS, WalkDatabase, effects, fill, find_again, harvest, prepare
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -86,9 +87,12 @@ def test_the_walk_meets_every_role_and_every_form(walk, forms):
 
 
 def test_every_form_succeeds_or_explains_on_its_own_fields(walk, forms):
-    """Each form once as it is filled in, and once more with a file in each file field."""
+    """Each form once as it is filled in, and once more with a file in each file field. The
+    pages that explain (422) are valid HTML by the Nu Html Checker, checked in one batch: the
+    browser crawl (tests/e2e/test_crawl.py) sees only the pages links lead to."""
     values = walk_values(walk)
     problems = []
+    explained: dict[str, str] = {}  # a label -> the page that explains (422), a whole document
     sent = 0
     for found in forms:
         for with_files in (False, True):
@@ -110,9 +114,12 @@ def test_every_form_succeeds_or_explains_on_its_own_fields(walk, forms):
                 )
                 sent += 1
             problem = judge(form, response)
+            files_note = " (with files)" if with_files else ""
             if problem:
-                files_note = " (with files)" if with_files else ""
                 problems.append(f"{found.label}{files_note}: {problem}")
+            if response.status_int == 422 and response.text.lstrip()[:9].lower() == "<!doctype":
+                explained[f"{found.label}{files_note}"] = response.text
+    problems += [f"HTML: {error}" for error in errors(check_html(explained))]
     assert sent >= len(forms)
     assert not problems, f"{len(problems)} of {sent} posts:\n" + "\n".join(problems)
 

@@ -347,7 +347,7 @@ def test_showroom_groups_ongoing_initiatives_by_phase(client):
     assert body.index("Sensorer") > concept and body.index("Sensorer") < pilot
     assert body.index("Promenadvänner") > pilot
     assert "Avslutat projekt" not in body and "Opublicerat" not in body and "Läxhjälp" not in body
-    assert 'hx-trigger="every 60s"' in body
+    assert 'data-hx-trigger="every 60s"' in body
     assert 'http-equiv="refresh"' not in body
 
 

@@ -148,7 +148,7 @@ def test_register_pages_keep_the_filters(client, login_as, register, monkeypatch
     call = register["call"].id
     html = client.get(f"/diarium?call={call}&page=2").get_data(as_text=True)
     assert "Sida 2 av 2" in html
-    assert f'href="/diarium?call={call}" hx-get="/diarium?call={call}" rel="prev"' in html
+    assert f'href="/diarium?call={call}" data-hx-get="/diarium?call={call}" rel="prev"' in html
     assert 'rel="next"' not in html
     assert register["old"].reg_number in html and register["resident"].reg_number not in html
     last = client.get(f"/diarium?call={call}&page=999").get_data(as_text=True)

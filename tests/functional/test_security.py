@@ -80,7 +80,7 @@ def test_logout_without_csrf_token_keeps_the_session(client, db):
 @pytest.mark.asvs("4.2.2")
 def test_htmx_requests_carry_the_token_in_a_header(client, db):
     page = text(client.get("/"))
-    match = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page)
+    match = re.search(r"data-hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page)
     assert match, "no CSRF header for htmx on <body>"
     response = client.post(
         "/sprak",

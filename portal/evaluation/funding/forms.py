@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -20,7 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import DATE_HINT, DayField, strip_text
+from portal.forms import DATE_HINT, DayField, HiddenField, WholeNumberField, strip_text
 
 MONEY_HINT = _l("Hela kronor, till exempel 50 000.")
 
@@ -136,7 +134,7 @@ class FundingDecisionForm(FlaskForm):
 class BudgetForm(FlaskForm):
     """The innovation budget of a calendar year."""
 
-    year = IntegerField(
+    year = WholeNumberField(
         _l("År"),
         validators=[
             InputRequired(_l("Skriv året, till exempel 2026.")),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -14,7 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import DATE_HINT, ChoiceField, DayField, strip_text
+from portal.forms import DATE_HINT, ChoiceField, DayField, HiddenField, strip_text
 from portal.forms import int_or_none as _int_or_none
 from portal.forms import options as _options
 
