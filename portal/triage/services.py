@@ -13,7 +13,8 @@ from sqlalchemy import delete, insert, select
 
 from portal import audit
 from portal.accounts.models import Role, User
-from portal.evaluation.models import Initiative, Phase
+from portal.evaluation.initiatives.services import start_initiative
+from portal.evaluation.models import Initiative
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
@@ -315,18 +316,6 @@ def accept(submission: Submission, *, actor: User) -> Initiative:
             _l("Välj ett fokusområde och spara klassningen innan inlämningen tas in i portfölj.")
         )
     portfolio = submission.focus_area.portfolio
-    initiative = Initiative(
-        title=submission.title,
-        summary=submission.purpose,
-        portfolio=portfolio,
-        # A renamed focus area lives on in its portfolio: the initiative gets today's name.
-        focus_area=portfolio.current,
-        phase=Phase.IDEA,
-        sk_function=submission.sk_function,
-        initiative_type=submission.initiative_type,
-        origin_submission=submission,
-        created_by_id=getattr(actor, "id", None),
-    )
     transition(
         submission,
         State.IN_PORTFOLIO,
@@ -334,13 +323,15 @@ def accept(submission: Submission, *, actor: User) -> Initiative:
         action="accepted",
         changes={"portfolio": [None, portfolio.current.name]},
     )
-    db.session.add(initiative)
-    db.session.flush()
-    audit.record(
-        "created_from_submission",
-        initiative,
+    initiative = start_initiative(
+        title=submission.title,
+        summary=submission.purpose,
+        # A renamed focus area lives on in its portfolio: the initiative gets today's name.
+        focus_area=portfolio.current,
+        sk_function=submission.sk_function,
+        initiative_type=submission.initiative_type,
         actor=actor,
-        changes={"origin_submission": [None, submission.reg_number]},
+        origin=submission,
     )
     _tell_submitter(
         submission,

@@ -34,7 +34,7 @@ from portal.evaluation.rules import (
 from portal.extensions import db
 from portal.mail.services import queue_email
 from portal.reference.models import Criterion, FocusArea, Portfolio
-from portal.submissions.models import InitiativeType, SkFunction
+from portal.submissions.models import InitiativeType, SkFunction, Submission
 
 
 def create_initiative(
@@ -77,28 +77,52 @@ def create_initiative(
             ),
             same,
         )
-    initiative = Initiative(
+    return start_initiative(
         title=title,
         summary=summary.strip(),
+        focus_area=focus_area,
+        sk_function=sk_function,
+        initiative_type=initiative_type,
+        actor=actor,
+    )
+
+
+def start_initiative(
+    *,
+    title: str,
+    summary: str,
+    focus_area: FocusArea,
+    sk_function: str | None,
+    initiative_type: str | None,
+    actor: User | None,
+    origin: Submission | None = None,
+) -> Initiative:
+    """The one door through which an initiative comes into being: in Idéfas, in the focus
+    area's portfolio, audited. `origin`: the submission process support took into the
+    portfolio (triage's accept); without it, an initiative created directly."""
+    initiative = Initiative(
+        title=title,
+        summary=summary,
         portfolio=focus_area.portfolio,
         focus_area=focus_area,
         phase=Phase.IDEA,
         sk_function=sk_function,
         initiative_type=initiative_type,
-        created_by_id=actor.id,
+        origin_submission=origin,
+        created_by_id=getattr(actor, "id", None),
     )
     db.session.add(initiative)
     db.session.flush()
-    audit.record(
-        "initiative_created",
-        initiative,
-        actor=actor,
-        changes={
+    if origin is not None:
+        changes = {"origin_submission": [None, origin.reg_number]}
+    else:
+        changes = {
             "title": [None, initiative.title],
             "focus_area": [None, focus_area.name],
             "phase": [None, Phase.IDEA.value],
-        },
-    )
+        }
+    action = "created_from_submission" if origin is not None else "initiative_created"
+    audit.record(action, initiative, actor=actor, changes=changes)
     return initiative
 
 
