@@ -77,11 +77,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from portal import errors, intents, security, templating
+    from portal.accounts.mfa import enforce_enrolment
     from portal.cli import register_cli
     from portal.mail.services import deliver_after_request
     from portal.permissions import enforce_access
 
     app.before_request(_expire_idle_sessions)
+    app.before_request(enforce_enrolment)  # a second factor first, where the roles need one
     app.before_request(enforce_access)
     intents.register(app)  # after the access check: a refused request claims nothing
     app.after_request(security.add_headers)

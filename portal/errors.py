@@ -1,47 +1,25 @@
-"""Error pages in the user's language; JSON for the API."""
+"""How the app answers every error: the error page in the person's language
+(portal/error_pages.py), JSON for the API, and what a failing database or a refused value
+needs first (create_app registers the handlers; nothing below the app imports this)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 
-from flask import Flask, g, make_response, render_template, request
+from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal.api.responses import http_error_response
+from portal.error_pages import TEXTS
+from portal.error_pages import render_error as error_page
+
 log = logging.getLogger(__name__)
 
-TEXTS = {
-    400: (_l("Felaktig begäran"), _l("Sidan kunde inte hantera det som skickades.")),
-    401: (_l("Du behöver logga in"), _l("Logga in och försök igen.")),
-    403: (
-        _l("Du har inte behörighet"),
-        _l(
-            "Ditt konto har inte behörighet till den här sidan. Kontakta processtödet om du "
-            "tror att det är fel."
-        ),
-    ),
-    404: (_l("Sidan finns inte"), _l("Kontrollera adressen, eller gå till startsidan.")),
-    405: (_l("Otillåten metod"), _l("Sidan kan inte användas på det sättet.")),
-    413: (
-        _l("Filen eller formuläret är för stort"),
-        _l(
-            "Det du skickade var större än vad portalen tar emot. Välj mindre filer och försök igen."
-        ),
-    ),
-    429: (
-        _l("För många försök"),
-        _l("Du har gjort för många försök på kort tid. Vänta en stund och försök sedan igen."),
-    ),
-    500: (
-        _l("Något gick fel hos oss"),
-        _l("Ett oväntat fel inträffade. Försök igen om en stund. Felet har loggats."),
-    ),
-    503: (_l("Tjänsten är inte tillgänglig"), _l("Försök igen om en stund.")),
-}
 DATABASE_DOWN_TEXT = _l(
     "Portalen når inte sin databas just nu, så det du skickade har inte sparats – inte heller "
     "en del av det. Gå tillbaka i webbläsaren; texten finns oftast kvar i formuläret. Försök "
@@ -56,7 +34,6 @@ CSRF_TEXT = _l(
     "Formuläret hade gått ut eller saknade en säkerhetskod. Gå tillbaka, ladda om sidan och "
     "skicka igen."
 )
-
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
@@ -113,15 +90,9 @@ def register(app: Flask) -> None:
 
 
 def render_error(code: int, text=None):
-    title, default_text = TEXTS[code]
-    text = text or default_text
+    """The error page, or the API's JSON error for an address under /api/."""
     if request.path.startswith("/api/"):
-        from portal.api.responses import http_error_response
-
         response = http_error_response(code)
-    else:
-        response = make_response(
-            render_template("errors/error.html", code=code, title=title, text=text)
-        )
-    response.status_code = code
-    return response
+        response.status_code = code
+        return response
+    return error_page(code, text)

@@ -15,7 +15,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts.models import Role
+from portal.roles import Role
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -27,9 +27,11 @@ BOARD_FIGURE_ROLES = frozenset({Role.BOARD, Role.CORE_TEAM, Role.PROCESS_SUPPORT
 @dataclass(frozen=True)
 class TokenAccess:
     """The declaration of a JSON API view: a personal API token of a user holding one of
-    `roles`. Sessions and cookies play no part (portal/api/auth.py)."""
+    `roles`, checked by `authenticate` (portal/api/auth.py). Sessions and cookies play no
+    part."""
 
     roles: frozenset[Role]
+    authenticate: Callable
 
 
 def public(view: Callable) -> Callable:
@@ -54,11 +56,12 @@ def roles_required(*roles: Role) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def api_token_required(*roles: Role) -> Callable[[Callable], Callable]:
-    """`Authorization: Bearer <token>` of an active user holding one of `roles`."""
+def api_token_required(*roles: Role, authenticate: Callable) -> Callable[[Callable], Callable]:
+    """`Authorization: Bearer <token>` of an active user holding one of `roles`;
+    `authenticate(roles)` answers None or the refusal (the API's own check)."""
 
     def decorate(view: Callable) -> Callable:
-        view.access = TokenAccess(frozenset(roles))
+        view.access = TokenAccess(frozenset(roles), authenticate)
         return view
 
     return decorate
@@ -73,28 +76,15 @@ def access_of(endpoint: str | None) -> str | frozenset | TokenAccess | None:
     return getattr(view, "access", None)
 
 
-# What a logged-in user whose roles require two-factor authentication may reach before
-# enrolling (portal/accounts/mfa.py): enrolment itself, logging out, the language.
-BEFORE_ENROLMENT = frozenset(
-    {"accounts.mfa_setup", "accounts.mfa_recovery_codes", "accounts.logout", "main.set_language"}
-)
-
-
 def enforce_access():
     """before_request: apply the endpoint's declaration."""
     if request.endpoint is None:  # 404 or 405: let Flask answer
         return None
     access = access_of(request.endpoint)
-    if request.endpoint != "static" and not isinstance(access, TokenAccess):
-        refused = _second_factor_missing()
-        if refused is not None:
-            return refused
     if access == PUBLIC:
         return None
     if isinstance(access, TokenAccess):
-        from portal.api.auth import authenticate_request
-
-        return authenticate_request(access.roles)
+        return access.authenticate(access.roles)
     if not current_user.is_authenticated:
         if request.headers.get("HX-Request"):
             abort(401)
@@ -105,22 +95,6 @@ def enforce_access():
     if isinstance(access, frozenset) and current_user.has_role(*access):
         return None
     abort(403)
-
-
-def _second_factor_missing():
-    """A user whose roles require a second factor reaches nothing else until it is set up."""
-    from portal.accounts.mfa import needs_enrolment
-
-    if (
-        request.endpoint in BEFORE_ENROLMENT
-        or not current_user.is_authenticated
-        or not needs_enrolment(current_user)
-    ):
-        return None
-    if request.headers.get("HX-Request"):
-        abort(403)
-    flash(_("Aktivera tvåstegsverifiering innan du fortsätter. Din roll kräver det."), "info")
-    return redirect(url_for("accounts.mfa_setup"))
 
 
 def _safe_next_path() -> str:

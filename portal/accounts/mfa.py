@@ -23,8 +23,10 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
 
@@ -34,6 +36,7 @@ from portal.accounts.services import end_all_sessions
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
+from portal.permissions import TokenAccess, access_of
 from portal.types import utcnow
 
 ISSUER = "Samhällskontraktet"
@@ -319,3 +322,28 @@ def recovery_codes_left(user: User) -> int:
         .select_from(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
+
+
+# What a logged-in user whose roles require two-factor authentication may reach before
+# enrolling (portal/accounts/mfa.py): enrolment itself, logging out, the language.
+BEFORE_ENROLMENT = frozenset(
+    {"accounts.mfa_setup", "accounts.mfa_recovery_codes", "accounts.logout", "main.set_language"}
+)
+
+
+def enforce_enrolment():
+    """before_request (before the access check): a user whose roles require a second factor
+    reaches nothing else, public pages included, until it is set up. The API (token access)
+    has no session and is not concerned."""
+    if (
+        request.endpoint in (None, "static")
+        or isinstance(access_of(request.endpoint), TokenAccess)
+        or request.endpoint in BEFORE_ENROLMENT
+        or not current_user.is_authenticated
+        or not needs_enrolment(current_user)
+    ):
+        return None
+    if request.headers.get("HX-Request"):
+        abort(403)
+    flash(_("Aktivera tvåstegsverifiering innan du fortsätter. Din roll kräver det."), "info")
+    return redirect(url_for("accounts.mfa_setup"))

@@ -9,20 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.reference.models import Party
+from portal.roles import Role  # noqa: F401  (imported from here across the portal)
 from portal.types import UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    EMPLOYEE = "employee"
-    PROCESS_SUPPORT = "process_support"
-    EXPERT = "expert"
-    CORE_TEAM = "core_team"
-    BOARD = "board"
-    ADMIN = "admin"
-    # Funding mandates (agreement appendix 1, §4): up to 50 000 kr and up to 200 000 kr.
-    PROJECT_LEADER = "project_leader"
-    PROCESS_LEADER = "process_leader"
-
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import force_locale
 from flask_limiter.errors import RateLimitExceeded
 
+from portal.api.auth import authenticate_request
 from portal.api.openapi import document
 from portal.api.params import parse_inflow_query
 from portal.api.responses import (
@@ -36,7 +37,7 @@ def _token_key() -> str:
 
 
 @bp.get("/inflow")
-@api_token_required(*BOARD_FIGURE_ROLES)
+@api_token_required(*BOARD_FIGURE_ROLES, authenticate=authenticate_request)
 @limiter.limit(_rate_limit, key_func=_token_key, scope="api-inflow")
 def inflow_figures():
     with force_locale(api_locale()):

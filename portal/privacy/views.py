@@ -31,7 +31,7 @@ from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
 from portal.board import exports
-from portal.cli import portal_command
+from portal.commands import portal_command
 from portal.extensions import db, limiter
 from portal.htmx import render_page_or_block
 from portal.permissions import login_required, public, roles_required

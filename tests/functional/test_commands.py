@@ -198,7 +198,7 @@ def leaves(command) -> list:
 
 
 def test_every_portal_command_is_tested_here_and_runs_as_a_command(app):
-    from portal.cli import is_portal_command
+    from portal.commands import is_portal_command
 
     ours = {
         name: leaves(command)

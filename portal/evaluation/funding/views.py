@@ -9,7 +9,7 @@ from sqlalchemy import extract, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Role
-from portal.errors import render_error
+from portal.error_pages import render_error
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import services
 from portal.evaluation.funding.forms import GRANT, BudgetForm, FundingDecisionForm, FundingForm

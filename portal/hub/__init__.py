@@ -1,0 +1,1 @@
+"""The public hub: published initiatives, their pages, the showroom and the feeds."""
