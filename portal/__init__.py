@@ -52,6 +52,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
 
+    # Imported here, not at the top: every module of the portal imports `portal.extensions`,
+    # which imports this package first; the blueprints and models can only be loaded once
+    # this module is.
     from portal import ddl, models  # noqa: F401  (every model registered with the metadata)
 
     ddl.install_session_hooks()
@@ -126,7 +129,7 @@ def _select_locale() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from portal.accounts.sessions import load_user
+    from portal.accounts.sessions import load_user  # see create_app: loaded with the app
 
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -5,14 +5,25 @@ Every command is a `@portal_command` (portal/commands.py): it runs as cron runs 
 
 from __future__ import annotations
 
+import json
 import logging
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal import audit
+from portal import demo as demo_data
+from portal.accessibility.services import record_check as record
+from portal.accounts import mfa
+from portal.accounts.models import Role, TokenPurpose, User
+from portal.accounts.services import find_user_by_email, issue_token, normalise_email, set_roles
 from portal.commands import CommandError, portal_command, roll_back
 from portal.extensions import db
+from portal.links import external_url
+from portal.mail.services import MAX_ATTEMPTS, Delivery, deliver
+from portal.reference.seed import seed_reference
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +34,6 @@ def register_cli(app: Flask) -> None:
     @portal_command
     def seed(demo: bool) -> None:
         """Load the reference data (idempotent); with --demo, fictitious demo data too."""
-        from portal import demo as demo_data
-        from portal.reference.seed import seed_reference
 
         added = seed_reference()
         lines = ["Referensdata: " + ", ".join(f"{k} +{v}" for k, v in added.items())]
@@ -42,7 +51,6 @@ def register_cli(app: Flask) -> None:
     def outbox_send() -> None:
         """Send the messages that are due (run it from cron every minute). Exits 1 when a
         message could not be sent: it stays in the outbox for a later attempt."""
-        from portal.mail.services import Delivery, deliver
 
         total = Delivery()
         while True:
@@ -66,9 +74,7 @@ def register_cli(app: Flask) -> None:
     @portal_command
     def record_check(report) -> None:
         """Record an automated check (the JSON the browser tests write) for the statement."""
-        import json
 
-        from portal.accessibility.services import record_check as record
 
         try:
             check = record(json.load(report))
@@ -89,17 +95,7 @@ def register_cli(app: Flask) -> None:
     def create_admin(email: str, name: str) -> None:
         """Create an administrator (the first one) and print an invitation link to choose a
         password. Nothing is e-mailed: give the person the link."""
-        from email_validator import EmailNotValidError, validate_email
 
-        from portal import audit
-        from portal.accounts.models import Role, TokenPurpose, User
-        from portal.accounts.services import (
-            find_user_by_email,
-            issue_token,
-            normalise_email,
-            set_roles,
-        )
-        from portal.links import external_url
 
         email, name = normalise_email(email), name.strip()
         try:
@@ -132,9 +128,6 @@ def register_cli(app: Flask) -> None:
     def reset_mfa(email: str) -> None:
         """Reset a lost second factor when no admin can log in (e.g. the only admin lost the
         phone and the recovery codes). Audited, and the user is told by e-mail."""
-        from portal.accounts import mfa
-        from portal.accounts.services import find_user_by_email
-        from portal.mail.services import deliver
 
         user = find_user_by_email(email)
         if user is None:
@@ -161,7 +154,6 @@ def register_cli(app: Flask) -> None:
 
 def not_sent(delivery) -> str:
     """ "3 meddelanden kunde inte skickas (ConnectionRefusedError: …). De ligger kvar …" """
-    from portal.mail.services import MAX_ATTEMPTS
 
     n, given_up = delivery.failed, delivery.given_up
     waiting = n - given_up

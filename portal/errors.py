@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from portal.api.responses import http_error_response
 from portal.error_pages import TEXTS
 from portal.error_pages import render_error as error_page
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,6 @@ def register(app: Flask) -> None:
         log.warning(
             "database unavailable on %s %s: %s", request.method, request.path, type(error.orig)
         )
-        from portal.extensions import db
 
         with contextlib.suppress(Exception):
             db.session.rollback()
@@ -75,7 +75,6 @@ def register(app: Flask) -> None:
         """A value the database refuses (PostgreSQL stores no NUL character in text) that no
         form caught on its field: 400, the transaction rolled back."""
         log.warning("value refused by the database on %s %s", request.method, request.path)
-        from portal.extensions import db
 
         db.session.rollback()
         return render_error(400, text=UNSTORABLE_TEXT)
@@ -83,7 +82,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from portal.extensions import db
 
         db.session.rollback()
         return render_error(500)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role
@@ -81,7 +81,6 @@ def items_for(user) -> list[NavItem]:
 
 def current_endpoint(items: list[NavItem], path: str) -> str | None:
     """The item the page belongs to: the longest nav address that is the path or a prefix."""
-    from flask import url_for
 
     best, best_len = None, -1
     for item in items:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Flask, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
 
 from portal import navigation, permissions
 from portal.accounts.models import role_labels
+from portal.evaluation.initiatives.ratings import axis_end, label_lines, radar_points
+from portal.evaluation.templating import FILTERS as evaluation_filters
+from portal.forms import required_attributes
 from portal.reference.canvas import CANVAS_FIELDS
 
 
@@ -33,7 +37,6 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        from flask_login import current_user
 
         if not has_request_context():  # e-mail rendered from the CLI or a service
             return {"canvas_fields": CANVAS_FIELDS, "current_locale": str(get_locale() or "sv")}
@@ -48,11 +51,7 @@ def register(app: Flask) -> None:
             "current_path": request.full_path if request.query_string else request.path,
         }
 
-    from flask_babel import format_decimal
 
-    from portal.evaluation.initiatives.ratings import axis_end, label_lines, radar_points
-    from portal.evaluation.templating import FILTERS as evaluation_filters
-    from portal.forms import required_attributes
 
     app.jinja_env.globals.update(
         radar_points=radar_points,

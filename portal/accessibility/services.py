@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accessibility.models import AccessibilityCheck, AccessibilityStatement, Compliance
+from portal.accounts.models import ROLE_LABELS, Role
 from portal.extensions import db
 
 DIGG_COMPLAINT_URL = "https://www.digg.se/tdosanmalan"
@@ -148,7 +149,6 @@ def record_check(report: dict[str, Any]) -> AccessibilityCheck:
 
 def role_names(keys: list[str]) -> list[str]:
     """The roles a check was run as, in words ("anonymous" is a visitor not logged in)."""
-    from portal.accounts.models import ROLE_LABELS, Role
 
     known = {role.value: label for role, label in ROLE_LABELS.items() if isinstance(role, Role)}
     return [

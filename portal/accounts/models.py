@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -148,7 +149,6 @@ class UserSession(db.Model):
 
 
 def _role_labels():
-    from flask_babel import lazy_gettext as _l
 
     return {
         Role.EMPLOYEE: _l("Medarbetare"),

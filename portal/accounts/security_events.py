@@ -19,6 +19,7 @@ from limits import parse
 
 from portal import audit
 from portal.accounts.models import User
+from portal.accounts.services import find_user_by_email
 from portal.accounts.sessions import client_details
 from portal.extensions import db, limiter
 
@@ -64,7 +65,6 @@ def email_fingerprint(email: str) -> str:
 
 def login_failed(email: str) -> None:
     """A wrong password, an unknown address or a closed account: the same to the visitor."""
-    from portal.accounts.services import find_user_by_email
 
     user = find_user_by_email(email)
     if user is not None:
@@ -92,7 +92,6 @@ def on_throttled(scope: str, find_user: Callable[[], User | None]) -> Callable:
 
 
 def user_from_form() -> User | None:
-    from portal.accounts.services import find_user_by_email
 
     email = request.form.get("email", "")
     return find_user_by_email(email) if email else None

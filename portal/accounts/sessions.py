@@ -166,7 +166,7 @@ def is_current(row: UserSession) -> bool:
 
 def end(row: UserSession, *, actor: User) -> None:
     """Log one browser out: its next request finds no row and is anonymous."""
-    from portal.accounts.security_events import record
+    from portal.accounts.security_events import record  # it imports client_details from here
 
     record("session_ended", row.user, actor=actor, ended=row.browser or "?")
     db.session.delete(row)

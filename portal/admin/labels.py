@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.accounts import sessions
+from portal.accounts.models import ROLE_LABELS, Role
 from portal.reference.models import PartyKind
 
 
@@ -105,7 +106,6 @@ def event_details(entry) -> list[str]:
 
 
 def _role_names(values: list[str]) -> str:
-    from portal.accounts.models import ROLE_LABELS, Role
 
     names = [str(ROLE_LABELS[Role(v)]) for v in values if v in Role._value2member_map_]
     return ", ".join(names) or str(_l("inga"))

@@ -19,14 +19,20 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from portal.accounts import models as account_models
 from portal.accounts.models import AccountToken, TokenPurpose, User, role_labels
 from portal.accounts.services import TokenError, check_token, issue_token
+from portal.api.models import ApiToken
 from portal.audit import AuditEntry
+from portal.evaluation.models import ConflictOfInterest, Initiative, Rating
 from portal.extensions import db
+from portal.hub.models import Publication
+from portal.hub.public import submitter_name
 from portal.mail.models import OutboxMessage
 from portal.privacy.erasure import ANONYMISED, resident_submissions
 from portal.privacy.records import records_of
 from portal.reference.canvas import CANVAS_FIELDS
+from portal.reference.models import Criterion
 from portal.submissions.models import Submission
 from portal.submissions.services import hash_token
 from portal.triage.timeline import SUBMITTER_ACTIONS
@@ -147,9 +153,6 @@ def collect_employee(user: User) -> dict[str, Any]:
 
 
 def submission_data(s: Submission) -> dict[str, Any]:
-    from portal.evaluation.models import Initiative
-    from portal.hub.models import Publication
-    from portal.hub.public import submitter_name
 
     initiative = db.session.scalar(
         select(Initiative).where(Initiative.origin_submission_id == s.id)
@@ -262,7 +265,6 @@ def events_about(submissions: list[Submission], user_id: int | None = None) -> l
 
 
 def _api_tokens(user: User) -> list[dict[str, Any]]:
-    from portal.api.models import ApiToken
 
     return [
         {
@@ -279,7 +281,6 @@ def _api_tokens(user: User) -> list[dict[str, Any]]:
 
 
 def _sessions(user: User) -> list[dict[str, Any]]:
-    from portal.accounts import models as account_models
 
     model = getattr(account_models, "UserSession", None)
     if model is None:
@@ -299,8 +300,6 @@ def _sessions(user: User) -> list[dict[str, Any]]:
 
 
 def _ratings(user: User) -> list[dict[str, Any]]:
-    from portal.evaluation.models import Initiative, Rating
-    from portal.reference.models import Criterion
 
     rows = db.session.execute(
         select(Rating, Initiative.title, Criterion.name)
@@ -322,7 +321,6 @@ def _ratings(user: User) -> list[dict[str, Any]]:
 
 
 def _conflicts(user: User) -> list[dict[str, Any]]:
-    from portal.evaluation.models import ConflictOfInterest, Initiative
 
     rows = db.session.execute(
         select(ConflictOfInterest, Initiative.title)

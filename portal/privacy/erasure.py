@@ -19,12 +19,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from portal import audit
+from portal.accounts import models as account_models
 from portal.accounts.models import AccountToken, Role, User, UserRole
+from portal.accounts.services import end_all_sessions
+from portal.api.models import ApiToken
+from portal.evaluation.models import Initiative
 from portal.extensions import db
+from portal.hub.models import Publication
 from portal.mail.models import OutboxMessage
 from portal.mail.services import queue_email
 from portal.privacy import records
 from portal.submissions.models import State, Submission
+from portal.submissions.services import delete_draft
 from portal.types import utcnow
 
 ANONYMISED = "[borttaget]"
@@ -87,8 +93,6 @@ def strip_contact_details(submission: Submission) -> list[str]:
 
 def hide_name_in_hub(submission: Submission) -> None:
     """The public hub never shows the name again (it also needs the consent, now gone)."""
-    from portal.evaluation.models import Initiative
-    from portal.hub.models import Publication
 
     publication = db.session.scalar(
         select(Publication)
@@ -183,9 +187,6 @@ def refusal_for_employee(user: User) -> object | None:
 def erase_employee(user: User, *, now: datetime | None = None) -> None:
     """Close and anonymise an employee's account at once. Their submissions stay as public
     records (marked); their drafts, never sent, are deleted; the receipt goes first."""
-    from portal.accounts.services import end_all_sessions
-    from portal.api.models import ApiToken
-    from portal.submissions.services import delete_draft
 
     reason = refusal_for_employee(user)
     if reason:
@@ -233,7 +234,6 @@ def erase_employee(user: User, *, now: datetime | None = None) -> None:
 
 def _forget_second_factor(user: User) -> None:
     """The authenticator secret and recovery codes (portal/accounts/mfa.py), where present."""
-    from portal.accounts import models as account_models
 
     for column in ("totp_secret", "totp_enabled_at", "totp_last_step"):
         if hasattr(user, column):

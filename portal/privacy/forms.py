@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH
 from portal.calls.forms import PositiveIntegerField
@@ -21,7 +21,6 @@ class ConsentForm(FlaskForm):
     consent = HiddenField()
 
     def validate_consent(self, field) -> None:
-        from wtforms.validators import ValidationError
 
         if field.data not in CONSENT_CHOICES:
             raise ValidationError(_l("Välj bland alternativen."))

@@ -32,7 +32,7 @@ from portal import audit
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
 from portal.reference.canvas import CANVAS_FIELDS
-from portal.submissions import signals
+from portal.submissions import signals, uploads
 from portal.submissions.models import Submission
 from portal.types import utcnow
 
@@ -168,7 +168,6 @@ def sender_of(submission: Submission) -> dict[str, Any]:
 
 
 def _file(attachment) -> dict[str, Any]:
-    from portal.submissions import uploads
 
     sha = None
     path = uploads.path_of(attachment)

@@ -44,7 +44,7 @@ from portal.privacy.models import (
     RetentionRule,
     SubmissionRecord,
 )
-from portal.submissions import states
+from portal.submissions import states, uploads
 from portal.submissions.models import (
     Attachment,
     PrivateLink,
@@ -52,6 +52,7 @@ from portal.submissions.models import (
     Submission,
     submission_links,
 )
+from portal.submissions.services import delete_draft
 from portal.types import STOCKHOLM
 
 CLOSED_STATES = tuple(s for s in State if s in states.CLOSED)
@@ -395,7 +396,6 @@ def anonymise_submission(submission: Submission) -> None:
     """The closed rule's anonymising: contact details, files and the private link go; party,
     dates, state, focus area, kind, call and the canvas text stay. (The caller removes the
     records.)"""
-    from portal.submissions import uploads
 
     strip_contact_details(submission)
     submission.private_links.clear()
@@ -406,7 +406,6 @@ def anonymise_submission(submission: Submission) -> None:
 
 def delete_submissions(ids: list[int]) -> None:
     """Delete these submissions with their files, links and records (the caller audits)."""
-    from portal.submissions import uploads
 
     for attachment in db.session.scalars(
         select(Attachment).where(Attachment.submission_id.in_(ids))
@@ -429,7 +428,6 @@ def delete_submissions(ids: list[int]) -> None:
 
 
 def _apply(p: Plan) -> None:
-    from portal.submissions.services import delete_draft
 
     kind, action = p.kind.kind, RetentionAction(p.rule.action)
     for chunk in _chunks(p.ids):

@@ -30,6 +30,7 @@ from portal import intents
 from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
+from portal.admin.labels import ACTION_LABELS as ACCOUNT_ACTIONS
 from portal.board import exports
 from portal.commands import portal_command
 from portal.extensions import db, limiter
@@ -46,6 +47,7 @@ from portal.privacy.forms import (
 from portal.privacy.models import ACTION_LABELS, RetentionKind
 from portal.submissions.models import STATE_LABELS, Submission
 from portal.submissions.services import find_by_token
+from portal.triage.timeline import ACTIONS
 from portal.types import today_in_stockholm, utcnow
 
 bp = Blueprint("privacy", __name__, cli_group=None)
@@ -66,8 +68,6 @@ def iso_datetime(value: str | None) -> str:
 
 
 def action_label(action: str) -> str:
-    from portal.admin.labels import ACTION_LABELS as ACCOUNT_ACTIONS
-    from portal.triage.timeline import ACTIONS
 
     label = ACTIONS.get(action) or ACCOUNT_ACTIONS.get(action)
     return str(label) if label else action

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from portal.forms import HiddenField, no_control_chars
-from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
+from portal.reference.canvas import CANVAS_FIELDS, CONFIGURABLE, FOCUS_AREA, FieldRule
 from portal.submissions.models import KIND_LABELS, Kind
 
 
@@ -51,7 +51,6 @@ class CanvasBase(FlaskForm):
 
     def canvas_fields(self):
         """The canvas fields of this form in the template's order (for the template)."""
-        from portal.reference.canvas import CONFIGURABLE
 
         return [self[key] for key in CONFIGURABLE if key in self]
 

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA
-from portal.submissions import signals
+from portal.submissions import signals, uploads
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
 from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition
@@ -250,7 +250,6 @@ def withdraw(submission: Submission, *, actor: User | None) -> None:
 
 
 def delete_draft(submission: Submission, *, actor: User) -> None:
-    from portal.submissions import uploads
 
     if submission.state != State.DRAFT:
         raise SubmissionRefused(_l("Bara utkast kan tas bort."))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -170,7 +170,6 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
     try:
-        from PIL import ImageCms
 
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         target = ImageCms.createProfile("sRGB")
