@@ -109,3 +109,77 @@ def test_a_control_character_in_a_path_segment_matches_no_route(app, client, seg
     with pytest.raises(NotFound):
         app.url_map.bind("localhost").match(f"/utlysningar/{segment}")
     assert client.get("/utlysningar/a%00b").status_code == 404
+
+
+# --- what an id names: shown only to who may see it --------------------------------------------
+
+
+def test_what_an_id_names_is_shown_only_to_who_may_see_it(app, db):
+    """Each page that loads something by an id in its address (or a hidden field) checks who
+    asks, as every role and as a stranger: a receipt, an employee's own submission and its
+    file, an unpublished call (also through autosave's hidden call id), an initiative and its
+    insights."""
+    from portal.evaluation.insights.services import record_insight
+    from portal.evaluation.models import RatingRequest
+    from portal.extensions import db as _db
+    from portal.submissions.services import save_draft, submit
+    from portal.submissions.uploads import CheckedUpload, store
+    from portal.types import today_in_stockholm
+    from tests.browser import Browser
+    from tests.factories import make_call
+    from tests.process_factories import make_initiative
+
+    owner = make_user(roles={Role.EMPLOYEE}, email="agare@example.org")
+    draft = save_draft(None, {"kind": "idea", "title": "Ägarens idé", "purpose": "Syfte"}, actor=owner)
+    _db.session.flush()
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    file = store(draft, CheckedUpload(pdf, "application/pdf", "hemlig.pdf", len(pdf)))
+    submit(draft, actor=owner)
+    hidden_call = make_call(audience="staff", published=False, title="Opublicerad utlysning")
+    initiative = make_initiative("Hemligt initiativ")
+    record_insight(initiative, noted_on=today_in_stockholm(), text="Intern insikt 42", actor=owner)
+    _db.session.commit()
+
+    pages = [
+        f"/kvitto/{draft.id}",
+        f"/mina-inlamningar/{draft.id}",
+        f"/mina-inlamningar/{draft.id}/redigera",
+        f"/inlamningar/{draft.id}/filer/{file.id}",
+        f"/utlysningar/{hidden_call.slug}",
+        f"/initiativ/{initiative.id}",
+    ]
+    may_see = {
+        f"/inlamningar/{draft.id}/filer/{file.id}": {Role.PROCESS_SUPPORT, Role.ADMIN},
+        f"/initiativ/{initiative.id}": {Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN},
+        f"/utlysningar/{hidden_call.slug}": {Role.PROCESS_SUPPORT, Role.ADMIN},
+    }
+    shown = []
+    for role in [None, *Role]:
+        browser = Browser(app)
+        if role is not None:
+            browser.login(make_user(roles={role}))
+        for page in pages:
+            status = browser.get(page).status_int
+            if status == 200 and role not in may_see.get(page, set()):
+                shown.append((role, page))
+        if role == Role.EXPERT:  # an expert asked about nothing sees none of its insights
+            insights = browser.get("/insikter")
+            assert insights.status_int == 200 and "Intern insikt 42" not in insights.text
+        if role == Role.EMPLOYEE:
+            call = make_call(audience="staff")
+            form = browser.form(browser.get(f"/utlysningar/{call.slug}"), contains="call_id")
+            form["call_id"].force_value(str(hidden_call.id))
+            autosave = browser.submit(form, action="/utkast", headers={"HX-Request": "true"})
+            assert autosave.status_int == 404 and "Opublicerad" not in autosave.text
+    assert shown == []
+
+    asked = make_user(roles={Role.EXPERT})
+    _db.session.add(RatingRequest(initiative_id=initiative.id, expert_id=asked.id))
+    _db.session.commit()
+    expert = Browser(app)
+    expert.login(asked)
+    assert "Intern insikt 42" in expert.get("/insikter").text  # asked: the insight is theirs
+    mine = Browser(app)
+    mine.login(owner)
+    for page in pages[:3]:
+        assert mine.get(page).status_int == 200, page
