@@ -12,14 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.evaluation.funding import services as funding_services
-from portal.evaluation.funding.forms import FundingDecisionForm, FundingForm
-from portal.evaluation.funding.queries import FundingRow
+from portal.evaluation.funding.forms import FundingForm
+from portal.evaluation.funding.queries import FundingRow, funding_rows
 from portal.evaluation.insights.forms import InsightForm
 from portal.evaluation.meetings.forms import FOLLOWS, DecisionWithDateForm
 from portal.evaluation.meetings.queries import decision_form_for
 from portal.evaluation.models import (
     FundingRequest,
-    FundingStatus,
     Initiative,
     Insight,
     Phase,
@@ -68,22 +67,7 @@ def process_panel(initiative: Initiative, posted: dict | None = None) -> Process
         .where(FundingRequest.initiative_id == initiative.id)
         .order_by(FundingRequest.requested_at.desc(), FundingRequest.id.desc())
     ).all()
-    rows = []
-    for r in requests:
-        open_ = r.status == FundingStatus.REQUESTED
-        may = open_ and funding_services.can_decide_funding(user, r)
-        own = may and funding_services.is_own_request(user, r)
-        rows.append(
-            FundingRow(
-                r,
-                budget.overshoot_if_granted(r.amount_kr) if open_ else 0,
-                may,
-                FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}", data={"next": here})
-                if may and not own
-                else None,
-                own=own,
-            )
-        )
+    rows = funding_rows(requests, user, budget, next_page=here)
     insights = db.session.scalars(
         select(Insight)
         .where(Insight.initiative_id == initiative.id)

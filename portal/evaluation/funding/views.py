@@ -13,7 +13,7 @@ from portal.error_pages import render_error
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import services
 from portal.evaluation.funding.forms import GRANT, BudgetForm, FundingDecisionForm, FundingForm
-from portal.evaluation.funding.queries import FundingRow
+from portal.evaluation.funding.queries import funding_rows
 from portal.evaluation.models import (
     FundingRequest,
     FundingStatus,
@@ -84,19 +84,9 @@ def _funding_page(*, posted: tuple[int, FundingDecisionForm] | None = None, stat
         .options(joinedload(FundingRequest.initiative))
         .order_by(FundingRequest.requested_at, FundingRequest.id)
     ).all()
-    mine, others = [], []
-    for r in open_requests:
-        may = services.can_decide_funding(current_user, r)
-        own = may and services.is_own_request(current_user, r)
-        form = None
-        if may and not own:
-            form = (
-                posted[1]
-                if posted and posted[0] == r.id
-                else FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}")
-            )
-        row = FundingRow(r, budget.overshoot_if_granted(r.amount_kr), may, form, own=own)
-        (mine if may else others).append(row)
+    rows = funding_rows(open_requests, current_user, budget, posted=posted)
+    mine = [row for row in rows if row.may_decide]
+    others = [row for row in rows if not row.may_decide]
     decided = db.session.scalars(
         select(FundingRequest)
         .where(
