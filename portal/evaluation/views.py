@@ -1,7 +1,7 @@
 """The innovation process's pages, gathered on one blueprint (create_app registers `bp`):
 
-- initiatives/views.py: the portfolio list, an initiative's page, asking experts, the
-  expert's assignments and rating form, jäv;
+- initiatives/views.py: the portfolio list, an initiative's page, asking experts;
+  initiatives/rating_views.py: the expert's assignments, rating form and jäv;
 - meetings/views.py: priority meetings, their agenda, decisions and minutes, and a decision
   outside a meeting;
 - funding/views.py: pilot money and the budget;
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import views as _funding  # noqa: F401  (its routes)
+from portal.evaluation.initiatives import rating_views as _ratings  # noqa: F401
 from portal.evaluation.initiatives import views as _initiatives  # noqa: F401
 from portal.evaluation.insights import views as _insights  # noqa: F401
 from portal.evaluation.meetings import views as _meetings  # noqa: F401
