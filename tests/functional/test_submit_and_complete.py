@@ -201,6 +201,60 @@ def test_back_and_send_again_registers_one_submission(browser, smtp):
     assert count(OutboxMessage) == 1
 
 
+def test_second_click_whose_first_answer_was_dropped_shows_the_receipt(browser, smtp):
+    """Two quick clicks: the browser drops the first answer, and the session cookie that lets
+    it see the receipt, and shows the second's. The second (the same one-time key) leads to
+    the receipt of the first, which this browser may see."""
+    call = make_call()
+    page = browser.get(f"/utlysningar/{call.slug}")
+    form = browser.form(page, action=f"/utlysningar/{call.slug}")
+    form["kind"] = "idea"
+    form["title"] = "Rörelsebingo på rasten"
+    form["purpose"] = "Fler barn rör på sig på rasterna."
+    form["name"] = "Kim Invånare"
+    form["email"] = "kim@example.org"
+    before = list(browser.cookiejar)
+    first = browser.submit(form, button=("action", "submit"))
+    assert first.status_int == 302, error_texts(first)
+    browser.cookiejar.clear()  # the first answer never reached the browser
+    for cookie in before:
+        browser.cookiejar.set_cookie(cookie)
+
+    second = browser.submit(form, button=("action", "submit"))
+    [only] = submissions()
+    assert second.status_int == 303
+    assert path_of(second.headers["Location"]) == f"/kvitto/{only.id}"
+    receipt = browser.get(second.headers["Location"])
+    assert receipt.status_int == 200
+    assert receipt.html.select_one(".reg-number").get_text() == only.reg_number
+    assert flashes(receipt) == ["Ditt bidrag är redan inskickat. Här är kvittot."]
+    assert count(OutboxMessage) == 1
+
+
+def test_a_resent_form_key_never_shows_the_receipt_of_other_words(browser, smtp):
+    """The one-time key of a form that registered a submission, sent with other words or
+    another address: no receipt for this browser (as for the canvas's own form key)."""
+    call = make_call()
+    page = browser.get(f"/utlysningar/{call.slug}")
+    form = browser.form(page, action=f"/utlysningar/{call.slug}")
+    form["kind"] = "idea"
+    form["title"] = "Rörelsebingo på rasten"
+    form["purpose"] = "Fler barn rör på sig på rasterna."
+    form["name"] = "Kim Invånare"
+    form["email"] = "kim@example.org"
+    before = list(browser.cookiejar)
+    assert browser.submit(form, button=("action", "submit")).status_int == 302
+    browser.cookiejar.clear()
+    for cookie in before:
+        browser.cookiejar.set_cookie(cookie)
+
+    form["email"] = "someone.else@example.org"
+    second = browser.submit(form, button=("action", "submit"))
+    [only] = submissions()
+    assert second.status_int == 303
+    assert browser.get(second.headers["Location"]).status_int == 404
+
+
 def test_employee_back_and_send_again_registers_one_submission(browser):
     browser.login(make_user(roles={Role.EMPLOYEE}))
     for _ in range(2):
