@@ -123,6 +123,31 @@ def test_employee_completes_on_their_own_page(app, browser, smtp):
     assert saved.purpose == "Fallolyckor bland äldre i eget boende."
 
 
+def test_back_to_a_sent_draft_says_it_is_already_sent(browser):
+    """Back after sending a draft opens its edit address again: the completion form, which
+    says the submission is sent (and has no "Skicka in" to press)."""
+    browser.login(make_user(roles={Role.EMPLOYEE}))
+    draft = save_draft_with_file(browser)
+    url = f"/mina-inlamningar/{draft.id}/redigera"
+    form = browser.form(browser.get(url), action=url)
+    sent = browser.submit(form, button=("action", "submit"))
+    assert sent.status_int == 302, error_texts(sent)
+
+    back = browser.get(url)
+    lead = back.html.select_one("p.lead").get_text()
+    assert lead.startswith("Inlämningen är redan inskickad. Ändra eller lägg till")
+    assert [b.get_text() for b in back.html.select("main form button")] == ["Spara ändringarna"]
+    assert len(submissions()) == 1
+
+
+def test_resident_completion_form_says_the_entry_is_already_sent(browser, smtp):
+    answer_call(browser, make_call())
+    link = private_link(smtp)
+    page = browser.get(f"{link}/komplettera")
+    lead = page.html.select_one("p.lead").get_text()
+    assert lead.startswith("Ditt bidrag är redan inskickat. Ändra eller lägg till")
+
+
 # --- attachments on a draft or a submission that already has one ------------------------
 
 
