@@ -75,7 +75,7 @@ def test_resident_completes_through_the_link_in_the_mail(app, browser, smtp):
     _, _, sent = answer_call(browser, call, files={"visual_file": Upload("skiss.png", png())})
     assert sent.status_int == 302, error_texts(sent)
     [submission] = submissions()
-    ask_for_more(app, submission)
+    staff = ask_for_more(app, submission)
     assert submissions()[0].state == State.AWAITING_INFO
 
     link = private_link(smtp, index=1)  # the information request has a link to the form
@@ -95,6 +95,18 @@ def test_resident_completes_through_the_link_in_the_mail(app, browser, smtp):
     assert sorted(a.original_name for a in saved.attachments) == ["plan.pdf", "skiss.png"]
     done = browser.get(response.headers["Location"])
     assert "Tack! Dina ändringar är sparade." in flashes(done)
+
+    # Process support sees the completion in the submission's events, in Swedish.
+    triage = staff.get(f"/inkorg/{submission.id}")
+    [completed] = [
+        li for li in triage.html.select(".timeline > li") if "Kompletterad av inlämnaren" in li.text
+    ]
+    assert [c.get_text() for c in completed.select("ul li")] == [
+        "Status: Väntar på komplettering → Inkommen",
+        "Syfte, behov, målgrupp: Fler barn rör på sig på rasterna. → Vi börjar med två skolor i "
+        "Västerås.",
+        "Bifogade filer: – → plan.pdf",
+    ]
 
 
 def test_employee_completes_on_their_own_page(app, browser, smtp):
