@@ -10,8 +10,11 @@ database is read only to prove an effect (one submission, one decision).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +57,36 @@ def png(path: Path, colour: tuple[int, int, int]) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def answer_held(app, path: str) -> Iterator[threading.Event]:
+    """The first POST to `path` is handled (and committed) as usual, but its answer is held
+    back, as on a slow line, until the block ends; the event is set once it is held."""
+    inner = app.wsgi_app
+    held, release, lock, first = threading.Event(), threading.Event(), threading.Lock(), [True]
+
+    def holding(environ, start_response):
+        with lock:
+            hold = first[0] and environ["REQUEST_METHOD"] == "POST"
+            hold = hold and environ["PATH_INFO"] == path
+            first[0] = first[0] and not hold
+        answer = inner(environ, start_response)
+        if not hold:
+            return answer
+        body = b"".join(answer)  # the view has run and committed
+        if hasattr(answer, "close"):
+            answer.close()
+        held.set()
+        release.wait(timeout=30)
+        return [body]
+
+    app.wsgi_app = holding
+    try:
+        yield held
+    finally:
+        release.set()
+        app.wsgi_app = inner
+
+
 def count(model, *where) -> int:
     _db.session.expire_all()
     return _db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -68,7 +101,7 @@ QUESTION = "Hur många barn tror du vill vara med, och vilken sträcka tänker d
 
 
 def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
-    page_factory, smtp, tmp_path
+    app, page_factory, smtp, tmp_path
 ):
     call = make_call(title="Barn i rörelse", question="Hur motiverar vi barn att röra på sig mer?")
 
@@ -94,19 +127,21 @@ def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
     )
     resident.get_by_label("Ditt namn").fill(RESIDENT)
     resident.get_by_label("Din e-postadress").fill(RESIDENT_EMAIL)
-    # An impatient person: a second click while the first sending is on its way. The browser
-    # drops the first answer and shows the second's.
+    # An impatient person on a slow line: the first sending is registered but its answer is
+    # slow to come, so they click again. The browser drops the first answer, and the session
+    # cookie in it, and shows the second's.
     posts = []
     resident.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     send = resident.get_by_role("button", name="Skicka in")
     send.scroll_into_view_if_needed()
     box = send.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    with resident.expect_request(lambda r: r.method == "POST"):
-        resident.mouse.click(x, y)
-    resident.mouse.click(x, y)
+    with answer_held(app, f"/utlysningar/{call.slug}") as first_registered:
+        send.click(no_wait_after=True)
+        assert first_registered.wait(timeout=10)
+        # The page waits for its answer: the same button, clicked again with the mouse.
+        resident.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(resident).to_have_url(re.compile(r"/kvitto/\d+$"))
 
-    expect(resident).to_have_url(re.compile(r"/kvitto/\d+$"))
     expect(resident.get_by_role("heading", level=1)).to_have_text(
         "Tack! Vi har tagit emot ditt bidrag"
     )
@@ -182,8 +217,9 @@ def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
     expect(support.locator(".flash-success")).to_have_text(
         f"Inlämningen är tagen in i portföljen för {CHILDREN} som ett initiativ i idéfas."
     )
-    accepted = smtp.wait_for_mail(RESIDENT_EMAIL, f"Ditt bidrag {number} går vidare")
-    assert len(accepted) == 1
+    [accepted] = smtp.wait_for_mail(RESIDENT_EMAIL, f"Ditt bidrag {number} går vidare")
+    resident.goto(link_in(smtp, accepted, r"/mitt-bidrag/[^/]+$"))
+    expect(resident.locator(".panel .badge")).to_have_text("I portfölj")
 
     # A priority meeting today; the Core Team decides it goes on to Konceptfas.
     meeting = plan_meeting(
