@@ -45,7 +45,8 @@ from portal.evaluation.models import (  # noqa: E402
 )
 from portal.extensions import db  # noqa: E402
 from portal.reference.models import Criterion, FocusArea, Party  # noqa: E402
-from portal.submissions.models import Submission, stockholm_day  # noqa: E402
+from portal.submissions.models import Submission  # noqa: E402
+from portal.types import stockholm_day  # noqa: E402
 
 BOARD_EMAIL = "styrelsen@example.org"
 EXPERTS = 12

@@ -16,6 +16,7 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
 from portal.extensions import htmx as flask_htmx
 from portal.extensions import mail as flask_mail
+from portal.routing import CONVERTERS
 
 
 class ConfigurationError(RuntimeError):
@@ -30,6 +31,8 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    # Before any blueprint adds a rule: every <int:...> and <name> gets them.
+    app.url_map.converters.update(CONVERTERS)
     _check_config(app)
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -49,7 +52,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
 
-    from portal import models  # noqa: F401  (every model registered with the metadata)
+    from portal import ddl, models  # noqa: F401  (every model registered with the metadata)
+
+    ddl.install_session_hooks()
     from portal.accessibility.views import bp as accessibility_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp

@@ -147,7 +147,6 @@ def register_cli(app: Flask) -> None:
         """Create an administrator (the first one) and print an invitation link to choose a
         password. Nothing is e-mailed: give the person the link."""
         from email_validator import EmailNotValidError, validate_email
-        from flask import current_app
 
         from portal import audit
         from portal.accounts.models import Role, TokenPurpose, User
@@ -157,6 +156,7 @@ def register_cli(app: Flask) -> None:
             normalise_email,
             set_roles,
         )
+        from portal.links import external_url
 
         email, name = normalise_email(email), name.strip()
         try:
@@ -181,7 +181,7 @@ def register_cli(app: Flask) -> None:
         )
         raw = issue_token(user, TokenPurpose.INVITE)
         db.session.commit()
-        click.echo(f"Välj lösenord här: {current_app.config['BASE_URL']}/valkommen/{raw}")
+        click.echo(f"Välj lösenord här: {external_url('accounts.accept_invitation', token=raw)}")
 
     @app.cli.command("reset-mfa")
     @click.option("--email", required=True)

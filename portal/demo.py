@@ -391,7 +391,7 @@ def seed_demo_process() -> int:
     from portal.evaluation.phases import decide
     from portal.mail.models import OutboxMessage, OutboxStatus
     from portal.reference.models import Criterion, FocusArea
-    from portal.submissions.models import SkFunction, State, Submission
+    from portal.submissions.models import STOCKHOLM, SkFunction, State, Submission
     from portal.triage import services as triage
     from portal.types import utcnow
 
@@ -453,11 +453,14 @@ def seed_demo_process() -> int:
         (Outcome.GO_ON, Phase.PILOT),
         (Outcome.PILOT_SUCCESS, Phase.IMPLEMENTATION),
     ]
+    today = now.astimezone(STOCKHOLM).date()
     for n, initiative in enumerate(initiatives):
         depth = 3 if n == 0 else 2 if n < 3 else 1 if n < 8 else 0
-        day = initiative.origin_submission.submitted_at.date()
+        day = initiative.origin_submission.submitted_at.astimezone(STOCKHOLM).date()
         for outcome, to_phase in steps[:depth]:
             day += timedelta(days=30)
+            if day > today:
+                break  # a decision is taken on its day, never ahead of it
             decide(
                 initiative,
                 outcome=outcome,

@@ -1,5 +1,5 @@
 """Form pieces every capability uses: Swedish refusals for choices and dates, checkbox groups,
-and small coercions for select values."""
+small coercions for select values, and the readers of dates and ids in a query string."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.types import INTEGER_MAX
 
 DATE_HINT = _l("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-01-01.")
 BAD_DATE = _l("Skriv datumet som ÅÅÅÅ-MM-DD.")
@@ -26,19 +28,24 @@ def no_control_chars(form, field) -> None:
         raise ValidationError(str(CONTROL_CHARS))
 
 
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The dates a filter may name. Beyond them a day has no submissions, and the arithmetic on it
+# (the day after, the previous period, midnight in UTC) would leave what `date` can hold.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 
 
 def day_from_args(args, name: str, messages: list[str]) -> date | None:
-    """A YYYY-MM-DD date from a query string (filters in the address); an unreadable one is
-    ignored and said in plain words in `messages`, never raised."""
+    """A YYYY-MM-DD date between EARLIEST and LATEST from a query string (filters in the
+    address); an unreadable or far-out one is ignored and said in plain words in `messages`,
+    never raised."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
         if not ISO_DAY.fullmatch(raw):
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         messages.append(
             _(
@@ -47,6 +54,32 @@ def day_from_args(args, name: str, messages: list[str]) -> date | None:
             )
         )
         return None
+    if not EARLIEST <= day <= LATEST:
+        messages.append(
+            _(
+                "Datumet %(value)s ligger utanför åren %(first)s–%(last)s och används inte.",
+                value=raw,
+                first=EARLIEST.year,
+                last=LATEST.year,
+            )
+        )
+        return None
+    return day
+
+
+ID_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def id_from_text(raw: str | None, *, minimum: int = 1) -> int | None:
+    """An id (or another whole number kept in an integer column, such as a version from
+    `minimum=0`) from a query string or a hidden field: ASCII digits from `minimum` to
+    INTEGER_MAX, else None. Not str.isdigit(): "²" is a digit to it, and int() refuses it;
+    nor int() alone: 5 000 digits make it raise too."""
+    raw = (raw or "").strip()
+    if not ID_TEXT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= INTEGER_MAX else None
 
 
 class DayField(DateField):

@@ -35,7 +35,7 @@ from flask import Flask, flash, g, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import String, delete
+from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -223,7 +223,15 @@ def _storable(url: str | None) -> str | None:
     return full[:500]
 
 
-def purge(now: datetime | None = None) -> int:
-    """Forget keys older than KEEP_FOR; returns how many (the nightly retention run calls it)."""
-    cutoff = (now or utcnow()) - KEEP_FOR
-    return db.session.execute(delete(Intent).where(Intent.created_at < cutoff)).rowcount or 0
+def purge(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Forget keys older than KEEP_FOR (the nightly `flask retention run` does it); returns
+    how many (with `dry_run`, how many it would)."""
+    old = Intent.created_at < (now or utcnow()) - KEEP_FOR
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(Intent).where(old)) or 0
+    return db.session.execute(delete(Intent).where(old)).rowcount or 0
+
+
+def purge_report(count: int, applied: bool) -> str:
+    done = "borttagna" if applied else "skulle tas bort"
+    return f"- Formulärnycklar äldre än {KEEP_FOR.days} dagar: {count} {done}"

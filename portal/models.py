@@ -1,5 +1,7 @@
-"""Imports every model so that the metadata (and Alembic) sees the whole schema."""
+"""Imports every model so that the metadata (and Alembic) sees the whole schema, and the
+capabilities' database objects and session hooks (portal/ddl.py)."""
 
+from portal import ddl  # noqa: E402
 from portal.accessibility.models import AccessibilityCheck, AccessibilityStatement  # noqa: F401
 from portal.accounts.models import AccountToken, User, UserRole  # noqa: F401
 from portal.api.models import ApiToken  # noqa: F401
@@ -38,3 +40,5 @@ from portal.submissions.models import (  # noqa: F401
 )
 from portal.texts.models import SiteText  # noqa: F401, E402
 from portal.triage.counts import StateCount  # noqa: F401
+
+ddl.load()

@@ -163,24 +163,6 @@ def is_process_support(user) -> bool:
     return has_any(user, [Role.PROCESS_SUPPORT, Role.ADMIN])
 
 
-def can_see_call(user, call) -> bool:
-    """Published calls; staff-only ones only to staff. Drafts only to process support."""
-    from portal.calls.models import CallState
-
-    if call.state == CallState.DRAFT:
-        return is_process_support(user)
-    return call.open_to_residents or is_employee(user) or is_process_support(user)
-
-
-def can_view_submission(user, submission) -> bool:
-    """The employee who wrote it, and process support. Residents use their private link."""
-    if not user.is_authenticated:
-        return False
-    if submission.submitter_id is not None and submission.submitter_id == user.id:
-        return True
-    return is_process_support(user) and submission.state != "draft"
-
-
 # --- initiatives and expert ratings -------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from portal import navigation, permissions
 from portal.accounts.models import role_labels
-from portal.submissions.canvas import CANVAS_FIELDS
+from portal.reference.canvas import CANVAS_FIELDS
 
 
 def register(app: Flask) -> None:

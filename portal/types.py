@@ -1,8 +1,13 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the portal's clock: now in UTC, today in Stockholm.
+
+Times are stored in UTC and shown in Europe/Stockholm; a day (a submission's day in the
+board's figures, a decision's date, "today" for a form's default) is always a Stockholm day.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -33,5 +38,24 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def stockholm_day(moment: datetime | None) -> date | None:
+    """The Stockholm calendar day of a moment (None stays None)."""
+    return None if moment is None else moment.astimezone(STOCKHOLM).date()
+
+
+def today_in_stockholm() -> date:
+    return utcnow().astimezone(STOCKHOLM).date()
+
+
+# The largest value of PostgreSQL's `integer`, the type of every id column. A number beyond it
+# names no row; sent to the database it is an error there (DataError), and beyond 64 bits on
+# SQLite too (OverflowError). portal/routing.py (paths) and portal/forms.py (id_from_text, for
+# query strings) keep such numbers out.
+INTEGER_MAX = 2**31 - 1

@@ -15,11 +15,47 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from portal import create_app
-from portal.config import TestConfig
-from portal.extensions import db as _db
-from portal.extensions import limiter, mail
-from portal.reference.seed import seed_reference
+
+def _database_per_worker() -> None:
+    """Under pytest-xdist each worker gets a database of its own, before the app's config
+    reads TEST_DATABASE_URL: a SQLite file per worker (instance/test-gw0.sqlite3), or a
+    PostgreSQL database per worker beside the given one (test_gw0), created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(base)
+        name = f"{url.database}_{worker}"
+        with psycopg.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password,
+            dbname="postgres", autocommit=True,
+        ) as conn:  # fmt: skip
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(
+            hide_password=False
+        )
+    else:
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        (root / "instance").mkdir(exist_ok=True)
+        os.environ["TEST_DATABASE_URL"] = (
+            f"sqlite:///{root / 'instance' / f'test-{worker}.sqlite3'}"
+        )
+
+
+_database_per_worker()
+
+from portal import create_app  # noqa: E402  (after the worker's database is chosen)
+from portal.config import TestConfig  # noqa: E402
+from portal.extensions import db as _db  # noqa: E402
+from portal.extensions import limiter, mail  # noqa: E402
+from portal.reference.seed import seed_reference  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 

@@ -74,8 +74,8 @@ def make_call(
     from datetime import timedelta
 
     from portal.calls.models import Call
+    from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
     from portal.reference.models import FocusArea
-    from portal.submissions.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
     from portal.types import utcnow
 
     now = utcnow()

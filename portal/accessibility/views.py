@@ -11,6 +11,7 @@ from portal.accessibility import services
 from portal.accessibility.forms import StatementForm
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.permissions import public, roles_required
 
 bp = Blueprint("accessibility", __name__)
@@ -41,11 +42,11 @@ def edit():
     if not form.validate_on_submit():
         return _render(form, status=422)
     fields = {name: getattr(form, name).data for name in services.EDITABLE}
-    version = form.version.data or ""
+    version = id_from_text(form.version.data, minimum=0)
     try:
         services.save_statement(
             actor=current_user,
-            expected_version=int(version) if version.isdigit() else -1,
+            expected_version=-1 if version is None else version,  # -1: never current
             **fields,
         )
         db.session.commit()

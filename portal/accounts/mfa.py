@@ -32,6 +32,7 @@ from portal import audit
 from portal.accounts.models import RecoveryCode, User
 from portal.accounts.services import end_all_sessions
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.types import utcnow
 
@@ -264,7 +265,7 @@ def reset(user: User, *, actor: User | None) -> None:
         locale=user.locale or "sv",
         user=user,
         admin=actor,
-        link=f"{current_app.config['BASE_URL']}/logga-in",
+        link=external_url("accounts.login"),
         required=is_required(user),
     )
 

@@ -9,13 +9,14 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import audit
 from portal.accounts import sessions
 from portal.accounts.models import AccountToken, Role, TokenPurpose, User, UserRole
 from portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.models import Party
 from portal.types import utcnow
@@ -105,9 +106,23 @@ def check_token(raw: str, purpose: TokenPurpose) -> AccountToken | TokenError:
     return token
 
 
+class TokenSpent(Exception):
+    """The token was used by another request in the meantime (two tabs, a parallel send)."""
+
+
 def use_token(token: AccountToken, password: str) -> User:
-    """Set the password through a valid token and spend it and its siblings."""
+    """Set the password through a valid token and spend it and its siblings. The token is
+    spent with a conditional UPDATE first, so of two requests at once only one sets the
+    password; the other raises TokenSpent."""
     now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise TokenSpent
     siblings = db.session.scalars(
         select(AccountToken).where(
             AccountToken.user_id == token.user_id, AccountToken.used_at.is_(None)
@@ -131,7 +146,7 @@ def request_password_reset(email: str) -> None:
         _l("Återställ ditt lösenord till Samhällskontraktets idéportal"),
         locale=user.locale or "sv",
         user=user,
-        link=f"{current_app.config['BASE_URL']}/losenord/{raw}",
+        link=external_url("accounts.reset_password", token=raw),
         hours=int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 3600),
     )
 
@@ -175,6 +190,6 @@ def send_invitation(user: User, *, actor: User) -> None:
         locale=user.locale or "sv",
         user=user,
         inviter=actor,
-        link=f"{current_app.config['BASE_URL']}/valkommen/{raw}",
+        link=external_url("accounts.accept_invitation", token=raw),
         days=current_app.config["INVITE_TTL"].days,
     )

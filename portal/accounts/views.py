@@ -318,7 +318,14 @@ def _set_password_with_token(raw: str, purpose: TokenPurpose):
         return render_template("accounts/token_invalid.html", reason=found, purpose=purpose), 410
     form = NewPasswordForm(user=found.user)
     if form.validate_on_submit():
-        user = services.use_token(found, form.password.data)
+        try:
+            user = services.use_token(found, form.password.data)
+        except services.TokenSpent:
+            db.session.rollback()
+            reason = services.TokenError.USED
+            return render_template(
+                "accounts/token_invalid.html", reason=reason, purpose=purpose
+            ), 410
         if user.has_mfa:  # a new password does not skip the second factor
             db.session.commit()
             flash(_("Ditt lösenord är sparat. Logga in med koden från din app."), "success")

@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from portal import paging
 from portal.accounts import mfa, sessions
 from portal.accounts.models import Role, User, UserSession
 from portal.admin import services
@@ -74,13 +75,6 @@ def index():
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _show(form: FlaskForm, violation: RuleViolation) -> None:
@@ -169,11 +163,12 @@ def _users_page(source):
         for f in filters:
             if f.errors:
                 f.data = ""
-    page = request.args.get("sida", 1, type=int)
     query = services.user_query(
         text=filters.q.data or "", role=filters.role.data or "", status=filters.status.data or ""
     )
-    pagination = db.paginate(query, page=max(page, 1), per_page=USERS_PER_PAGE, error_out=False)
+    pagination = paging.paginate(
+        query, paging.page_from_args(request.args, "sida"), per_page=USERS_PER_PAGE
+    )
     args = {k: v for k, v in (("role", filters.role.data), ("status", filters.status.data)) if v}
     return make_response(
         render_page_or_block(
@@ -218,7 +213,7 @@ def invite_user():
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.party.data = user.party_id
@@ -245,13 +240,12 @@ def edit_user(user_id: int):
 
 def _user_page(user: User, form: EditUserForm):
     """The user's details form, second factor, logged-in browsers and security events."""
-    events = db.paginate(
+    events = paging.paginate(
         select(AuditEntry)
         .where(AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == user.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-        page=max(request.args.get("handelser", 1, type=int), 1),
+        paging.page_from_args(request.args, "handelser"),
         per_page=EVENTS_PER_PAGE,
-        error_out=False,
     )
     return render_page_or_block(
         "admin/user_edit.html",
@@ -271,7 +265,7 @@ def _user_page(user: User, form: EditUserForm):
 @bp.post("/anvandare/<int:user_id>/skicka-inbjudan")
 @roles_required(Role.ADMIN)
 def resend_invitation(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
@@ -296,7 +290,7 @@ def resend_invitation(user_id: int):
 @roles_required(Role.ADMIN)
 def reset_mfa(user_id: int):
     """Reset a lost second factor, after a confirmation page: the user enrols again."""
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = FlaskForm()
     if form.validate_on_submit():
         try:
@@ -326,7 +320,7 @@ def reset_mfa(user_id: int):
 @bp.post("/anvandare/<int:user_id>/sessioner/<int:session_id>/avsluta")
 @roles_required(Role.ADMIN)
 def end_user_session(user_id: int, session_id: int):
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     row = db.session.get(UserSession, session_id)
     if row is None or row.user_id != user.id:
         abort(404)
@@ -384,7 +378,7 @@ def new_party():
 @bp.route("/parter/<int:party_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_party(party_id: int):
-    party = _get_or_404(Party, party_id)
+    party = db.get_or_404(Party, party_id)
     form = PartyForm(obj=party if request.method == "GET" else None)
     done = _save(
         form,
@@ -435,7 +429,7 @@ def new_focus_area():
 @bp.route("/fokusomraden/<int:area_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_focus_area(area_id: int):
-    area = _get_or_404(FocusArea, area_id)
+    area = db.get_or_404(FocusArea, area_id)
     form = FocusAreaForm(obj=area if request.method == "GET" else None)
     done = _save(
         form,
@@ -457,7 +451,7 @@ def edit_focus_area(area_id: int):
 @bp.route("/fokusomraden/<int:area_id>/byt-namn", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def rename_focus_area(area_id: int):
-    area = _get_or_404(FocusArea, area_id)
+    area = db.get_or_404(FocusArea, area_id)
     if not services.can_rename(area):
         flash(_("Bara det senaste namnet i en portfölj kan bytas."), "error")
         return redirect(url_for("admin.focus_areas"))
@@ -521,7 +515,7 @@ def new_perspective():
 @bp.route("/perspektiv/<int:perspective_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_perspective(perspective_id: int):
-    perspective = _get_or_404(Perspective, perspective_id)
+    perspective = db.get_or_404(Perspective, perspective_id)
     form = PerspectiveForm(obj=perspective if request.method == "GET" else None)
     done = _save(
         form,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from portal.api.params import DEFAULT_MONTHS, KINDS, MAX_DAYS
 from portal.api.services import TOKEN_PREFIX
 from portal.board.inflow import DIMENSIONS, PERIODS, RESIDENTS
+from portal.forms import EARLIEST, LATEST
 
 ERROR_CODES = (
     # 400
@@ -52,7 +53,7 @@ PARAMETERS = [
         "description": (
             "Första dagen (Europe/Stockholm) som räknas, ÅÅÅÅ-MM-DD. Standard: den första dagen "
             f"i månaden {DEFAULT_MONTHS - 1} månader före `to`, alltså de senaste "
-            f"{DEFAULT_MONTHS} kalendermånaderna."
+            f"{DEFAULT_MONTHS} kalendermånaderna. Från {EARLIEST} till {LATEST}, liksom `to`."
         ),
         "schema": {"type": "string", "format": "date"},
         "example": "2026-01-01",

@@ -12,14 +12,15 @@ from werkzeug.datastructures import MultiDict
 from portal.api.responses import ApiError
 from portal.board.inflow import DIMENSIONS, PERIODS, RESIDENTS
 from portal.extensions import db
+from portal.forms import EARLIEST, LATEST
 from portal.reference.models import Party, Portfolio
 from portal.submissions.models import Kind
 
 PARAMETERS = ("from", "to", "group", "focus_area", "party", "kind")
 MAX_DAYS = 3653  # ten years, leap days included
 DEFAULT_MONTHS = 12
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-POSITIVE_INT = re.compile(r"[1-9]\d{0,8}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+POSITIVE_INT = re.compile(r"[1-9][0-9]{0,8}")
 KINDS = tuple(k.value for k in Kind)
 
 
@@ -92,7 +93,7 @@ def _date(text: str, name: str) -> date:
     try:
         if not ISO_DATE.fullmatch(text):
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ApiError(
             400,
@@ -103,6 +104,21 @@ def _date(text: str, name: str) -> date:
             ),
             name,
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        # As the dashboard's filters; beyond, the default `from` and the day after `to` would
+        # leave the years `date` can hold.
+        raise ApiError(
+            400,
+            "invalid_date",
+            _l(
+                "%(name)s måste vara ett datum från %(first)s till %(last)s.",
+                name=name,
+                first=EARLIEST.isoformat(),
+                last=LATEST.isoformat(),
+            ),
+            name,
+        )
+    return day
 
 
 def _group(text: str) -> tuple[str, ...]:

@@ -9,13 +9,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.calls.forms import STOCKHOLM
 from portal.evaluation import services
 from portal.evaluation.models import Initiative, InnovationBudget, Outcome, Phase
 from portal.evaluation.phases import decide
 from portal.extensions import db
 from portal.submissions.models import Submission
-from portal.types import utcnow
+from portal.types import today_in_stockholm
 
 BUDGET_KR = 1_200_000
 INSIGHTS = [
@@ -35,7 +34,7 @@ def seed_demo_follow_up() -> int:
     leader = users.get("processtod@example.org")  # process support and process leader
     if not (admin and core and leader):
         return 0
-    today = utcnow().astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     added = 0
     for year in (today.year - 1, today.year):
         services.set_budget(year, BUDGET_KR, actor=admin)
@@ -70,7 +69,8 @@ def seed_demo_follow_up() -> int:
                    decided_on=day + timedelta(days=30), actor=core, rationale=RATIONALE)  # fmt: skip
             added += 1
 
-    # Pilot money for the initiatives that reached a pilot, and what they learnt.
+    # Pilot money for the initiatives that reached a pilot, and what they learnt: the Core
+    # Team asks, the process leader decides (never the one who asked: four eyes).
     piloted = list(
         db.session.scalars(
             select(Initiative)
@@ -90,7 +90,7 @@ def seed_demo_follow_up() -> int:
             purpose="Material och arbetstid för piloten.",
             period_start=granted_on,
             period_end=granted_on + timedelta(days=120),
-            actor=leader,
+            actor=core,
         )
         services.decide_funding(
             funding, grant=True, note="Inom mandatet.", decided_on=granted_on, actor=leader

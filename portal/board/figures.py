@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -66,8 +65,7 @@ from portal.evaluation.models import (
 from portal.extensions import db
 from portal.reference.models import FocusArea
 from portal.submissions.models import Kind, State, Submission
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from portal.types import STOCKHOLM
 
 # How far along the process a phase is; Avslutad is not a step.
 PHASE_RANK = {

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from portal.board.figures import Scope
 from portal.board.inflow import PERIODS, RESIDENTS, period_label
 from portal.extensions import db
-from portal.forms import day_from_args
+from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.triage.inbox import PortfolioOption
 
@@ -40,8 +40,6 @@ PER_LABELS = {
 }
 DEFAULT_PERIOD = "quarter"
 DEFAULT_PER = "source"
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 MAX_COLUMNS = 60  # periods in one table; a longer span is shown in a coarser granularity
 
 
@@ -220,16 +218,16 @@ class BoardFilters:
         f.per = f._choice(args, "per", tuple(PER), DEFAULT_PER, _("visa per"))
         portfolio = (args.get("portfolio") or "").strip()
         if portfolio:
-            if portfolio.isdigit() and int(portfolio) in options.portfolio_ids:
-                f.portfolio = int(portfolio)
+            if (chosen := id_from_text(portfolio)) in options.portfolio_ids:
+                f.portfolio = chosen
             else:
                 f._ignored(_("fokusområde"))
         source = (args.get("source") or "").strip()
         if source == RESIDENTS:
             f.source = RESIDENTS
         elif source:
-            if source.isdigit() and int(source) in options.party_ids:
-                f.source = int(source)
+            if (chosen := id_from_text(source)) in options.party_ids:
+                f.source = chosen
             else:
                 f._ignored(_("källa"))
         f._coarsen()
@@ -250,21 +248,7 @@ class BoardFilters:
         return default
 
     def _day(self, args, name: str) -> date | None:
-        day = day_from_args(args, name, self.messages)
-        if day is None:
-            return None
-        raw = day.isoformat()
-        if not EARLIEST <= day <= LATEST:
-            self.messages.append(
-                _(
-                    "Datumet %(value)s ligger utanför åren %(first)s–%(last)s och används inte.",
-                    value=raw,
-                    first=EARLIEST.year,
-                    last=LATEST.year,
-                )
-            )
-            return None
-        return day
+        return day_from_args(args, name, self.messages)
 
     def _coarsen(self) -> None:
         """A table of more than MAX_COLUMNS periods is unreadable: take the next granularity."""

@@ -25,7 +25,7 @@ NULL, because NULLs are distinct in a primary key / ON CONFLICT target on both d
 Drafts (no `submitted_on`) are never counted, nor, in SUBMITTERS, residents without an account.
 
 The triggers live outside the ORM metadata (Alembic does not compare triggers); they are
-made by `install` after `create_all` and by the migrations with the same SQL. A missing row
+declared in portal/board/database.py and made by the migrations with the same SQL. A missing row
 means zero: rows are made by the first submission with their key, and removing only
 decrements (a row may stay at 0; `counted()` skips those). On SQLite both tables are WITHOUT
 ROWID, so a range of months is read in key order from the table itself.
@@ -40,7 +40,6 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Integer, String, func, select, union_all
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import ddl
 from portal.extensions import db
 from portal.reference.models import FocusArea
 from portal.submissions.models import Submission
@@ -189,13 +188,6 @@ END $$""",
 MONTHS = Summary(SubmissionMonth, ("submitted_on",))
 SUBMITTERS = Summary(SubmitterMonth, ("submitted_on", "submitter_id"))
 SUMMARIES = (MONTHS, SUBMITTERS)
-
-# Made after create_all (tests, benchmarks); the migrations run frozen copies.
-install = ddl.after_create_all(
-    sqlite=[s for summary in SUMMARIES for s in summary.sqlite_ddl()],
-    postgresql=[s for summary in SUMMARIES for s in summary.postgres_ddl()],
-)
-
 
 # --- reading ---------------------------------------------------------------------------------
 

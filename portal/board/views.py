@@ -18,19 +18,18 @@ from portal.board import exports
 from portal.board.dashboard import inflow_table
 from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
 from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
-from portal.calls.forms import STOCKHOLM
 from portal.htmx import render_page_or_block
 from portal.permissions import BOARD_FIGURE_ROLES, roles_required
 from portal.submissions.models import Submission
 from portal.triage import inbox as inbox_query
-from portal.types import utcnow
+from portal.types import today_in_stockholm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("board", __name__)
 
 
 def _today():
-    return utcnow().astimezone(STOCKHOLM).date()
+    return today_in_stockholm()
 
 
 def _read_filters():

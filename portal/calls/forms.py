@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,7 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.calls.models import Audience, Call
 from portal.forms import MultiCheckboxField
-from portal.submissions.canvas import (
+from portal.reference.canvas import (
     ALWAYS_REQUIRED,
     CONFIGURABLE,
     FIELDS_BY_KEY,
@@ -28,8 +27,8 @@ from portal.submissions.canvas import (
     FieldRule,
     label_of,
 )
+from portal.types import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 AUDIENCE_CHOICES = [

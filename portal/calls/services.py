@@ -14,8 +14,8 @@ from portal import audit
 from portal.calls.models import Audience, Call, CallState
 from portal.extensions import db
 from portal.permissions import is_employee, is_process_support
+from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea, Party
-from portal.submissions.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES, normalise_rules
 from portal.types import utcnow
 
 RECENTLY_CLOSED = timedelta(days=90)

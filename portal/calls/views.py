@@ -13,12 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
 from portal.calls import services
-from portal.calls.forms import STOCKHOLM, CallForm, initial_data
+from portal.calls.forms import CallForm, initial_data
 from portal.calls.models import Audience, Call, CallState
 from portal.extensions import db
 from portal.permissions import is_process_support, public, roles_required
-from portal.submissions.canvas import normalise_rules
-from portal.types import utcnow
+from portal.reference.canvas import normalise_rules
+from portal.types import STOCKHOLM, today_in_stockholm, utcnow
 
 bp = Blueprint("calls", __name__, url_prefix="/utlysningar")
 
@@ -174,7 +174,7 @@ def _load(slug: str) -> Call:
 
 
 def _form(call: Call | None, *, audience: str | None = None, **kwargs) -> CallForm:
-    today = utcnow().astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     options = {
         "parties": services.host_party_choices(today, call.host_party if call else None),
         "focus_areas": services.focus_area_choices(today, call.focus_areas if call else None),

@@ -322,6 +322,9 @@ class DecisionForm(FlaskForm):
         ],
         filters=[_strip],
     )
+    # The latest decision the page showed (its id; 0: none). A decision sent from a page that
+    # is out of date is recognised by it (services.record_decision).
+    latest = HiddenField(default="0")
 
     def __init__(self, *args, outcomes=(), phases=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -332,16 +335,40 @@ class DecisionForm(FlaskForm):
         if not (field.data or "").strip():
             raise ValidationError(str(_l("Skriv en motivering till beslutet.")))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.latest_seen is None:
+            self.form_errors.append(str(STALE_PAGE))
+            return False
+        return valid
+
+    @property
+    def latest_seen(self) -> int | None:
+        raw = (self.latest.data or "").strip()
+        return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+STALE_PAGE = _l("Sidan var inte aktuell. Ladda om sidan och registrera beslutet igen.")
+
 
 class DecisionWithDateForm(DecisionForm):
-    """A decision outside a meeting (for example the process leader's): it has its own date."""
+    """A decision outside a meeting (for example the process leader's): it has its own date,
+    today or earlier."""
 
     decided_on = DayField(
         _l("Beslutsdatum"),
         validators=[InputRequired(_l("Skriv beslutets datum."))],
-        description=DATE_HINT,
+        description=_l("Dagens datum eller ett tidigare datum, skrivet som ÅÅÅÅ-MM-DD."),
     )
     next = HiddenField()
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_decided_on(self, field) -> None:
+        if self.today is not None and field.data is not None and field.data > self.today:
+            raise ValidationError(str(_l("Beslutsdatumet kan inte ligga i framtiden.")))
 
 
 class FundingForm(FlaskForm):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy.orm.attributes import flag_modified
+
 from portal import audit
 from portal.evaluation.models import Decision, Initiative, Outcome, Phase
 from portal.extensions import db
@@ -88,6 +90,9 @@ def decide(
     )
     db.session.add(decision)
     initiative.phase = to_phase
+    # Written even when the phase stays: every decision raises the initiative's version, so
+    # of two decisions committed at once on the same version the second fails (StaleDataError).
+    flag_modified(initiative, "phase")
     audit.record(
         "decision",
         initiative,

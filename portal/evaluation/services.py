@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, extract, func, select
+from sqlalchemy import delete, exists, extract, func, select, text, update
 
 from portal import audit
 from portal.accounts.models import Role, User
 from portal.evaluation.models import (
+    PHASE_LABELS,
     AgendaItem,
     ConflictOfInterest,
     Decision,
@@ -27,16 +30,19 @@ from portal.evaluation.models import (
     InnovationBudget,
     Insight,
     Mandate,
+    Outcome,
     Phase,
     PriorityMeeting,
     Rating,
     RatingRequest,
 )
-from portal.evaluation.phases import decide
+from portal.evaluation.phases import DECISIONS, DecisionNotAllowed, decide
 from portal.extensions import db
 from portal.mail.services import queue_email
 from portal.reference.models import Criterion, FocusArea, Portfolio
 from portal.submissions.models import InitiativeType, SkFunction
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # --- initiatives and expert ratings ---------------------------------------------------------
 
@@ -51,6 +57,51 @@ class EvaluationRefused(Exception):
 
 class RatingLocked(EvaluationRefused):
     """The Core Team has decided on the concept at a priority meeting: ratings are final."""
+
+
+# --- once per intent -------------------------------------------------------------------------
+# The same form sent twice is stopped by its one-time key (portal/intents.py). What the key
+# cannot see is the same intent sent with another key: Back and send again (the page is loaded
+# anew, the browser restores the fields), a second tab, two people at once. Each service that
+# creates something recognises that by its content, under a lock on the row it belongs to, so
+# a parallel request waits and then finds what the first made.
+
+
+class AlreadyDone(EvaluationRefused):
+    """The same intent was carried out already; `done` is what it made. Nothing is done a
+    second time: the person is shown `done`, with `message`."""
+
+    def __init__(self, message, done) -> None:
+        super().__init__(message)
+        self.done = done
+
+
+def lock(model, row_id: int) -> None:
+    """Hold the row's lock until the transaction ends, so that a parallel request about the
+    same thing waits here, then sees what this one made. PostgreSQL: FOR NO KEY UPDATE (rows
+    that refer to it can still be inserted). SQLite has one writer at a time: a write takes
+    the database's lock (FOR UPDATE is not rendered there)."""
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            text(f"UPDATE {table.name} SET id = id WHERE id = :id"),  # noqa: S608 (a model's table)
+            {"id": row_id},
+        )
+    else:
+        db.session.execute(
+            select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=True)
+        )
+
+
+def stockholm_day(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where a Stockholm calendar day starts and where the next one does."""
+    start = datetime.combine(day, time.min, tzinfo=STOCKHOLM)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=STOCKHOLM)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def long_date(day: date) -> str:
+    return format_date(day, "long")
 
 
 def create_initiative(
@@ -70,8 +121,31 @@ def create_initiative(
         SkFunction(sk_function)
     if initiative_type is not None:
         InitiativeType(initiative_type)
+    title = title.strip()
+    lock(Portfolio, focus_area.portfolio_id)
+    start, end = stockholm_day(today)
+    same = db.session.scalar(
+        select(Initiative)
+        .where(
+            Initiative.portfolio_id == focus_area.portfolio_id,
+            Initiative.title == title,
+            Initiative.created_at >= start,
+            Initiative.created_at < end,
+        )
+        .order_by(Initiative.id)
+        .limit(1)
+    )
+    if same is not None:
+        raise AlreadyDone(
+            _l(
+                "Initiativet ”%(title)s” skapades redan i dag i samma fokusområde. "
+                "Du ser det här.",
+                title=same.title,
+            ),
+            same,
+        )
     initiative = Initiative(
-        title=title.strip(),
+        title=title,
         summary=summary.strip(),
         portfolio=focus_area.portfolio,
         focus_area=focus_area,
@@ -155,10 +229,32 @@ def ratings_by(initiative: Initiative, expert: User) -> dict[int, Rating]:
     }
 
 
+def already_asked(experts: Sequence[User]):
+    """The message for experts who were asked already (one name, or several)."""
+    names = [e.name for e in experts]
+    if len(names) == 1:
+        return _l("%(name)s är redan ombedd att bedöma initiativet.", name=names[0])
+    return _l(
+        "%(names)s och %(last)s är redan ombedda att bedöma initiativet.",
+        names=", ".join(names[:-1]),
+        last=names[-1],
+    )
+
+
+@dataclass
+class RatingRequests:
+    made: list[RatingRequest]
+    already: list[User]  # asked before (another tab, Back and send again): not asked again
+
+
 def request_ratings(
     initiative: Initiative, experts: Sequence[User], *, actor: User
-) -> list[RatingRequest]:
-    """Ask experts to rate a concept; each gets an e-mail with a link to the rating form."""
+) -> RatingRequests:
+    """Ask experts to rate a concept; each gets an e-mail with a link to the rating form.
+
+    An expert asked already is not asked again (nor e-mailed); when every chosen expert was,
+    AlreadyDone says so.
+    """
     if initiative.phase != Phase.CONCEPT:
         raise EvaluationRefused(
             _l(
@@ -169,14 +265,17 @@ def request_ratings(
         )
     if not experts:
         raise EvaluationRefused(_l("Välj minst en expert."))
-    made = []
     for expert in experts:
         if not expert.active or not expert.has_role(Role.EXPERT):
             raise EvaluationRefused(_l("%(name)s har inte rollen expert.", name=expert.name))
-        if find_request(initiative, expert) is not None:
-            raise EvaluationRefused(
-                _l("%(name)s är redan ombedd att bedöma initiativet.", name=expert.name)
-            )
+    lock(Initiative, initiative.id)
+    already = [e for e in experts if find_request(initiative, e) is not None]
+    if len(already) == len(experts):
+        raise AlreadyDone(already_asked(already), already)
+    made = []
+    for expert in experts:
+        if expert in already:
+            continue
         request = RatingRequest(
             initiative=initiative, expert_id=expert.id, requested_by_id=actor.id
         )
@@ -195,12 +294,23 @@ def request_ratings(
             link=f"{current_app.config['BASE_URL']}/initiativ/{initiative.id}/bedomning",
         )
         made.append(request)
-    return made
+    return RatingRequests(made, already)
+
+
+def _still_there(model, row_id: int) -> bool:
+    """Whether the row exists now (after its lock: not the session's remembered copy)."""
+    return db.session.scalar(select(model.id).where(model.id == row_id)) is not None
 
 
 def remove_rating_request(request: RatingRequest, *, actor: User) -> None:
-    """Take back a request, as long as the expert has not rated."""
+    """Take back a request, as long as the expert has not rated. Taken back already (a
+    second tab, two people at once): AlreadyDone."""
     initiative, expert = request.initiative, request.expert
+    lock(RatingRequest, request.id)  # the expert's rating waits, or this waits for it
+    if not _still_there(RatingRequest, request.id):
+        raise AlreadyDone(
+            _l("Förfrågan till %(name)s är redan borttagen.", name=expert.name), None
+        )
     if ratings_by(initiative, expert):
         raise EvaluationRefused(
             _l(
@@ -222,7 +332,10 @@ class CriterionRating:
 
 
 def _may_rate(initiative: Initiative, expert: User) -> None:
-    if find_request(initiative, expert) is None:
+    request = find_request(initiative, expert)
+    if request is not None:
+        lock(RatingRequest, request.id)  # one rating or declaration at a time per expert
+    if request is None or not _still_there(RatingRequest, request.id):
         raise EvaluationRefused(_l("Du är inte ombedd att bedöma det här initiativet."))
     if find_conflict(initiative, expert) is not None:
         raise EvaluationRefused(_l("Du har anmält jäv och kan inte bedöma initiativet."))
@@ -273,10 +386,14 @@ def declare_conflict(initiative: Initiative, reason: str, *, actor: User) -> Con
     reason = (reason or "").strip()
     if not reason:
         raise EvaluationRefused(_l("Skriv varför du är jävig."))
-    if find_request(initiative, actor) is None:
+    request = find_request(initiative, actor)
+    if request is not None:
+        lock(RatingRequest, request.id)  # one rating or declaration at a time per expert
+    if request is None or not _still_there(RatingRequest, request.id):
         raise EvaluationRefused(_l("Du är inte ombedd att bedöma det här initiativet."))
-    if find_conflict(initiative, actor) is not None:
-        raise EvaluationRefused(_l("Du har redan anmält jäv för det här initiativet."))
+    declared = find_conflict(initiative, actor)
+    if declared is not None:
+        raise AlreadyDone(_l("Du har redan anmält jäv för det här initiativet."), declared)
     if ratings_locked(initiative):
         raise RatingLocked(
             _l(
@@ -310,10 +427,26 @@ def declare_conflict(initiative: Initiative, reason: str, *, actor: User) -> Con
 
 
 def plan_meeting(*, held_on: date, portfolio: Portfolio, title: str = "", actor) -> PriorityMeeting:
+    """A priority meeting on a day for a portfolio; the same day, portfolio and title again
+    (Back and send again, two people at once) is the meeting already planned: AlreadyDone."""
+    title = (title or "").strip()
+    lock(Portfolio, portfolio.id)
+    same = db.session.scalar(
+        select(PriorityMeeting)
+        .where(
+            PriorityMeeting.held_on == held_on,
+            PriorityMeeting.portfolio_id == portfolio.id,
+            PriorityMeeting.title == title,
+        )
+        .order_by(PriorityMeeting.id)
+        .limit(1)
+    )
+    if same is not None:
+        raise AlreadyDone(_l("Primötet är redan planerat."), same)
     meeting = PriorityMeeting(
         held_on=held_on,
         portfolio=portfolio,
-        title=(title or "").strip(),
+        title=title,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(meeting)
@@ -337,15 +470,18 @@ def add_to_agenda(meeting: PriorityMeeting, initiative: Initiative, *, actor) ->
     """Put an open initiative of the meeting's portfolio last on the agenda."""
     if initiative.portfolio_id != meeting.portfolio_id:
         raise EvaluationRefused(_l("Initiativet hör inte till primötets portfölj."))
-    if initiative.phase == Phase.CLOSED:
-        raise EvaluationRefused(_l("Initiativet är avslutat och kan inte tas upp på primötet."))
+    lock(PriorityMeeting, meeting.id)  # one change of the agenda at a time
     on_agenda = db.session.scalar(
-        select(AgendaItem.id).where(
+        select(AgendaItem).where(
             AgendaItem.meeting_id == meeting.id, AgendaItem.initiative_id == initiative.id
         )
     )
     if on_agenda is not None:
-        raise EvaluationRefused(_l("Initiativet står redan på dagordningen."))
+        raise AlreadyDone(
+            _l("”%(title)s” står redan på dagordningen.", title=initiative.title), on_agenda
+        )
+    if initiative.phase == Phase.CLOSED:
+        raise EvaluationRefused(_l("Initiativet är avslutat och kan inte tas upp på primötet."))
     last = db.session.scalar(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
     )
@@ -366,8 +502,15 @@ def add_to_agenda(meeting: PriorityMeeting, initiative: Initiative, *, actor) ->
 
 
 def remove_from_agenda(item: AgendaItem, *, actor) -> None:
-    """Take an undecided item off the agenda (a decided one stays: it is in the minutes)."""
+    """Take an undecided item off the agenda (a decided one stays: it is in the minutes).
+    Taken off already (a second tab, two people at once): AlreadyDone."""
     meeting = item.meeting
+    lock(PriorityMeeting, meeting.id)  # one change of the agenda at a time
+    if not _still_there(AgendaItem, item.id):
+        raise AlreadyDone(
+            _l("”%(title)s” är redan borttaget från dagordningen.", title=item.initiative.title),
+            None,
+        )
     if item.initiative_id in decided_initiative_ids(meeting):
         raise EvaluationRefused(
             _l("Det finns redan ett beslut om initiativet på det här primötet; punkten står kvar.")
@@ -385,29 +528,170 @@ def remove_from_agenda(item: AgendaItem, *, actor) -> None:
 # --- decisions ---------------------------------------------------------------------------------
 
 
+RESEND_WINDOW = timedelta(hours=24)
+
+
+class Superseded(EvaluationRefused):
+    """The decision was sent from a page that is out of date: the initiative has had another
+    decision (`decision`) since the page was loaded. Nothing is recorded."""
+
+    def __init__(self, message, decision: Decision) -> None:
+        super().__init__(message)
+        self.decision = decision
+
+
+class PhaseNeeded(EvaluationRefused):
+    """The outcome can lead to more than one phase: the person chooses which."""
+
+
+class FutureDecision(EvaluationRefused):
+    """A decision dated after today, outside a meeting."""
+
+
+class MeetingNotHeld(EvaluationRefused):
+    """The meeting has not been held yet: its decisions are not taken."""
+
+
+def latest_decision(initiative: Initiative) -> Decision | None:
+    """The decision recorded last (the one a page shows as the latest when it is loaded)."""
+    return db.session.scalar(
+        select(Decision)
+        .where(Decision.initiative_id == initiative.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+
+
+def latest_decision_ids(initiative_ids: Sequence[int]) -> dict[int, int]:
+    """{initiative id: id of its latest decision} in one query (those with none left out)."""
+    if not initiative_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Decision.initiative_id, func.max(Decision.id))
+            .where(Decision.initiative_id.in_(initiative_ids))
+            .group_by(Decision.initiative_id)
+        ).all()
+    )
+
+
+def _same_decision(decision: Decision, outcome: str, rationale: str, meeting) -> bool:
+    return (
+        decision.outcome == outcome
+        and decision.rationale == rationale
+        and decision.meeting_id == getattr(meeting, "id", None)
+    )
+
+
+def _decision_text(decision: Decision) -> dict:
+    return {
+        "outcome": decision.outcome_label,
+        "from": PHASE_LABELS[Phase(decision.from_phase)],
+        "to": PHASE_LABELS[Phase(decision.to_phase)],
+        "date": long_date(decision.decided_on),
+    }
+
+
+def already_registered(decision: Decision):
+    return _l(
+        "Det här beslutet är redan registrerat: %(outcome)s (%(from)s → %(to)s), "
+        "beslutat %(date)s.",
+        **_decision_text(decision),
+    )
+
+
+def decided_since(decision: Decision):
+    who = decision.recorded_by
+    if who is not None and who.name:
+        return _l(
+            "Initiativet har fått ett annat beslut sedan du öppnade sidan: %(outcome)s "
+            "(%(from)s → %(to)s), beslutat %(date)s och registrerat av %(name)s. "
+            "Ditt beslut är inte registrerat.",
+            name=who.name,
+            **_decision_text(decision),
+        )
+    return _l(
+        "Initiativet har fått ett annat beslut sedan du öppnade sidan: %(outcome)s "
+        "(%(from)s → %(to)s), beslutat %(date)s. Ditt beslut är inte registrerat.",
+        **_decision_text(decision),
+    )
+
+
+def meeting_not_held(meeting: PriorityMeeting):
+    return _l(
+        "Primötet hålls den %(date)s. Beslut registreras när mötet har hållits.",
+        date=long_date(meeting.held_on),
+    )
+
+
 def record_decision(
     initiative: Initiative,
     *,
     outcome,
-    to_phase,
+    to_phase=None,
     rationale: str,
     decided_on: date,
     actor,
+    today: date,
     meeting: PriorityMeeting | None = None,
+    latest_seen: int | None = None,
 ) -> Decision:
     """A Core Team (or process leader) decision, through phases.decide().
 
-    At a meeting, the initiative must be on the agenda and not yet decided there.
+    At a meeting that has been held (its day has come), with the initiative on its agenda
+    and not yet decided there; outside a meeting, dated today or earlier. `to_phase` may be
+    left out when the outcome leads to one phase only.
+
+    Once per intent: `latest_seen` is the id of the latest decision the person's page showed
+    (0: none). A decision sent again — Back and send again, a second tab, two people at
+    once — is recognised: the same outcome and rationale as the latest decision, either
+    taken since the page was loaded or within RESEND_WINDOW on the same day, raises
+    AlreadyDone; another decision taken since the page was loaded raises Superseded.
+    Either way nothing is recorded. Every decision raises the initiative's version, so of
+    two committed at once the second fails with StaleDataError (the caller rolls back and
+    asks again, and then gets one of these answers).
+
     Raises phases.DecisionNotAllowed when the process does not allow the move.
     """
-    if not (rationale or "").strip():
+    rationale = (rationale or "").strip()
+    if not rationale:
         raise EvaluationRefused(_l("Skriv en motivering till beslutet."))
+    if meeting is not None and meeting.held_on > today:
+        raise MeetingNotHeld(meeting_not_held(meeting))
+    if meeting is None and decided_on > today:
+        raise FutureDecision(_l("Beslutsdatumet kan inte ligga i framtiden."))
     if meeting is not None:
-        on_agenda = any(i.initiative_id == initiative.id for i in meeting.items)
-        if not on_agenda:
+        lock(PriorityMeeting, meeting.id)  # the agenda does not change meanwhile
+    latest = latest_decision(initiative)
+    if latest is not None:
+        since = latest_seen is not None and latest_seen != latest.id
+        if _same_decision(latest, str(outcome), rationale, meeting) and (
+            since
+            or (
+                latest.decided_on == decided_on
+                and latest.recorded_at >= datetime.now(UTC) - RESEND_WINDOW
+            )
+        ):
+            raise AlreadyDone(already_registered(latest), latest)
+        if since:
+            raise Superseded(decided_since(latest), latest)
+    if meeting is not None:
+        on_agenda = db.session.scalar(
+            select(AgendaItem.id).where(
+                AgendaItem.meeting_id == meeting.id, AgendaItem.initiative_id == initiative.id
+            )
+        )
+        if on_agenda is None:
             raise EvaluationRefused(_l("Initiativet står inte på primötets dagordning."))
         if initiative.id in decided_initiative_ids(meeting):
             raise EvaluationRefused(_l("Primötet har redan fattat ett beslut om initiativet."))
+    if not to_phase:
+        targets = DECISIONS[Phase(initiative.phase)].get(Outcome(outcome), frozenset())
+        if len(targets) > 1:
+            raise PhaseNeeded(_l("Välj vilken fas initiativet ska gå till."))
+        if not targets:
+            raise DecisionNotAllowed(initiative.phase, outcome, initiative.phase)
+        (to_phase,) = targets
     decision = decide(
         initiative,
         outcome=outcome,
@@ -482,10 +766,32 @@ def request_funding(
         raise EvaluationRefused(_l("Beloppet måste vara ett positivt heltal kronor."))
     if period_end < period_start:
         raise EvaluationRefused(_l("Periodens slut kan inte ligga före dess början."))
+    purpose = purpose.strip()
+    lock(Initiative, initiative.id)
+    same = db.session.scalar(
+        select(FundingRequest)
+        .where(
+            FundingRequest.initiative_id == initiative.id,
+            FundingRequest.status == FundingStatus.REQUESTED,
+            FundingRequest.amount_kr == amount_kr,
+            FundingRequest.purpose == purpose,
+        )
+        .order_by(FundingRequest.id)
+        .limit(1)
+    )
+    if same is not None:  # Back and send again, or two people at once: one request
+        raise AlreadyDone(
+            _l(
+                "Ansökan om %(amount)s med samma syfte är redan registrerad och väntar på "
+                "beslut.",
+                amount=format_kr_plain(amount_kr) + "\u00a0kr",
+            ),
+            same,
+        )
     funding = FundingRequest(
         initiative_id=initiative.id,
         amount_kr=amount_kr,
-        purpose=purpose.strip(),
+        purpose=purpose,
         period_start=period_start,
         period_end=period_end,
         mandate=mandate_for(amount_kr),
@@ -511,19 +817,70 @@ class MandateMissing(EvaluationRefused):
     pass
 
 
+class OwnRequest(EvaluationRefused):
+    """Four eyes: the person who asked for the money does not decide on it."""
+
+
+OWN_REQUEST = _l("Du har själv ansökt om medlen. Någon annan med mandat beslutar.")
+
+
+def is_own_request(user, funding: FundingRequest) -> bool:
+    return funding.requested_by_id is not None and funding.requested_by_id == getattr(
+        user, "id", None
+    )
+
+
+def already_decided(funding: FundingRequest):
+    """Who decided the request, how and when (for the one who was too late)."""
+    verdict = _l("beviljad") if funding.status == FundingStatus.GRANTED else _l("avslagen")
+    decider = db.session.get(User, funding.decided_by_id) if funding.decided_by_id else None
+    if decider is not None and decider.name:
+        return _l(
+            "Ansökan är redan beslutad: %(verdict)s av %(name)s den %(date)s.",
+            verdict=verdict,
+            name=decider.name,
+            date=long_date(funding.decided_on),
+        )
+    return _l(
+        "Ansökan är redan beslutad: %(verdict)s den %(date)s.",
+        verdict=verdict,
+        date=long_date(funding.decided_on),
+    )
+
+
 def decide_funding(
     funding: FundingRequest, *, grant: bool, note: str, decided_on: date, actor
 ) -> FundingRequest:
-    """Grant or reject; only someone holding the mandate the amount needs."""
-    if funding.status != FundingStatus.REQUESTED:
-        raise EvaluationRefused(_l("Ansökan är redan beslutad."))
+    """Grant or reject; only someone holding the mandate the amount needs, and not the person
+    who asked for the money (four eyes).
+
+    Decided once: the status changes from "requested" in one conditional UPDATE, so of two
+    decisions sent at once only one changes it (the database's row lock decides which); the
+    other raises AlreadyDone saying who decided what and when. The audit entry and the
+    e-mail to the requester are written only by the one that changed it.
+    """
+    if is_own_request(actor, funding):
+        raise OwnRequest(OWN_REQUEST)
     if not can_decide_funding(actor, funding):
         raise MandateMissing(mandate_refusal(funding))
-    funding.status = FundingStatus.GRANTED if grant else FundingStatus.REJECTED
-    funding.decided_on = decided_on
-    funding.decided_by_id = getattr(actor, "id", None)
-    funding.decision_note = (note or "").strip()
-    db.session.flush()
+    status = FundingStatus.GRANTED if grant else FundingStatus.REJECTED
+    changed = db.session.execute(
+        update(FundingRequest)
+        .where(
+            FundingRequest.id == funding.id,
+            FundingRequest.status == FundingStatus.REQUESTED,
+        )
+        .values(
+            status=status,
+            decided_on=decided_on,
+            decided_by_id=getattr(actor, "id", None),
+            decision_note=(note or "").strip(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(funding)
+    if changed != 1:
+        raise AlreadyDone(already_decided(funding), funding)
     audit.record(
         "funding_decided",
         funding,
@@ -533,6 +890,24 @@ def decide_funding(
             "decided_on": [None, decided_on.isoformat()],
         },
     )
+    requester = db.session.get(User, funding.requested_by_id) if funding.requested_by_id else None
+    if requester is not None and requester.active and requester.email:
+        initiative = db.session.get(Initiative, funding.initiative_id)
+        queue_email(
+            requester.email,
+            "funding_decided",
+            _l(
+                "Beslut om din ansökan om medel till ”%(title)s”",
+                title=initiative.title,
+            ),
+            locale=requester.locale or "sv",
+            requester=requester,
+            funding=funding,
+            initiative=initiative,
+            granted=funding.status == FundingStatus.GRANTED,
+            amount=format_kr_plain(funding.amount_kr) + "\u00a0kr",
+            link=f"{current_app.config['BASE_URL']}/initiativ/{initiative.id}#finansiering",
+        )
     return funding
 
 
@@ -638,6 +1013,19 @@ def record_insight(initiative: Initiative, *, noted_on: date, text: str, actor) 
     text = (text or "").strip()
     if not text:
         raise EvaluationRefused(_l("Skriv insikten."))
+    lock(Initiative, initiative.id)
+    same = db.session.scalar(
+        select(Insight)
+        .where(
+            Insight.initiative_id == initiative.id,
+            Insight.noted_on == noted_on,
+            Insight.text == text,
+        )
+        .order_by(Insight.id)
+        .limit(1)
+    )
+    if same is not None:  # Back and send again, or two people at once: one insight
+        raise AlreadyDone(_l("Insikten är redan registrerad."), same)
     insight = Insight(
         initiative_id=initiative.id,
         noted_on=noted_on,
@@ -653,3 +1041,16 @@ def record_insight(initiative: Initiative, *, noted_on: date, text: str, actor) 
         changes={"initiative": [None, initiative.id], "noted_on": [None, noted_on.isoformat()]},
     )
     return insight
+
+
+def sees_every_insight(user) -> bool:
+    """Process support, the Core Team and admins see every insight; an expert only those of
+    the initiatives they were asked to rate."""
+    return user.has_role(Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN)
+
+
+def insight_initiatives(user):
+    """The initiatives whose insights `user` may read, as a subquery of ids; None: all."""
+    if sees_every_insight(user):
+        return None
+    return select(RatingRequest.initiative_id).where(RatingRequest.expert_id == user.id)

@@ -12,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import extract, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from portal.accounts.models import Role, User, UserRole
@@ -90,6 +92,34 @@ LINK_ORIGIN, LINK_DUPLICATE, LINK_RELATED = "origin", "duplicate", "related"
 
 def _today():
     return utcnow().astimezone(STOCKHOLM).date()
+
+
+def _once(call):
+    """Call a service and commit. When a parallel request for the same thing committed first
+    (a unique constraint refused this one, or the version check: StaleDataError), roll back
+    and call it once more: the service then sees what the other made and says so."""
+    for attempt in range(2):
+        try:
+            result = call()
+            db.session.commit()
+            return result
+        except (IntegrityError, StaleDataError):
+            db.session.rollback()
+            if attempt:
+                raise
+    return None  # not reached
+
+
+def _already_done(message, target: str, link=None):
+    """The same intent was carried out already (services.AlreadyDone): nothing is done again;
+    the person is sent to what it made (303, as for a form sent twice: portal/intents.py),
+    with the message, and a link to it when `link` names it."""
+    db.session.rollback()
+    if link:
+        flash({"text": str(message), "href": target, "link": str(link)}, "info")
+    else:
+        flash(str(message), "info")
+    return redirect(target, code=303)
 
 
 def _load_initiative(initiative_id: int) -> Initiative:
@@ -177,16 +207,21 @@ def new_initiative():
         return render_template("evaluation/initiative_new.html", form=form)
     if form.validate():
         try:
-            initiative = services.create_initiative(
-                title=form.title.data,
-                summary=form.summary.data,
-                focus_area=db.session.get(FocusArea, form.focus_area.data),
-                sk_function=form.sk_function.data,
-                initiative_type=form.initiative_type.data,
-                actor=current_user,
-                today=_today(),
+            initiative = _once(
+                lambda: services.create_initiative(
+                    title=form.title.data,
+                    summary=form.summary.data,
+                    focus_area=db.session.get(FocusArea, form.focus_area.data),
+                    sk_function=form.sk_function.data,
+                    initiative_type=form.initiative_type.data,
+                    actor=current_user,
+                    today=_today(),
+                )
             )
-            db.session.commit()
+        except services.AlreadyDone as done:
+            return _already_done(
+                done.message, url_for("evaluation.initiative", initiative_id=done.done.id)
+            )
         except services.EvaluationRefused as refused:
             db.session.rollback()
             form.focus_area.errors.append(str(refused.message))
@@ -219,16 +254,21 @@ def _individual_ratings(initiative: Initiative) -> list[tuple[User, dict[int, Ra
     return sorted(by_expert.values(), key=lambda pair: (pair[0].name, pair[0].id))
 
 
-def _expert_choices(initiative: Initiative) -> list[tuple[int, str]]:
-    """Active experts not yet asked about this initiative."""
-    asked = select(RatingRequest.expert_id).where(RatingRequest.initiative_id == initiative.id)
-    experts = db.session.scalars(
+def _expert_choices(initiative: Initiative, *, asked_too: bool = False) -> list[tuple[int, str]]:
+    """Active experts not yet asked about this initiative (the form offers these); with
+    `asked_too` also those asked already (a form sent from an older page may name them, and
+    the service says they were asked)."""
+    query = (
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.EXPERT.value, User.active.is_(True), User.id.not_in(asked))
+        .where(UserRole.role == Role.EXPERT.value, User.active.is_(True))
         .options(joinedload(User.party))
         .order_by(User.name, User.id)
-    ).unique()
+    )
+    if not asked_too:
+        asked = select(RatingRequest.expert_id).where(RatingRequest.initiative_id == initiative.id)
+        query = query.where(User.id.not_in(asked))
+    experts = db.session.scalars(query).unique()
     return [(u.id, f"{u.name} ({u.party.name})" if u.party else u.name) for u in experts]
 
 
@@ -262,7 +302,12 @@ def _request_rows(initiative: Initiative) -> list[dict]:
 
 
 def _initiative_page(
-    initiative: Initiative, *, request_form=None, refusal: str | None = None, status: int = 200
+    initiative: Initiative,
+    *,
+    request_form=None,
+    refusal: str | None = None,
+    refusal_link: str | None = None,
+    status: int = 200,
 ):
     user = current_user
     staff = can_view_initiatives(user)
@@ -295,6 +340,9 @@ def _initiative_page(
         "request_form": request_form,
         "remove_form": RatingRequestRemoveForm(formdata=None) if manage else None,
         "refusal": refusal,
+        "refusal_link": refusal_link,
+        # the process section's forms lead back to this page (not to the address posted to)
+        "posted": {"next": f"/initiativ/{initiative.id}"},
         "locked": services.ratings_locked(initiative),
         "phase_labels": PHASE_LABELS,
         "function_labels": FUNCTION_LABELS,
@@ -317,36 +365,50 @@ def initiative(initiative_id: int):
 @roles_required(*MANAGERS)
 def request_ratings(initiative_id: int):
     initiative = _load_initiative(initiative_id)
-    form = RatingRequestForm(experts=_expert_choices(initiative))
+    form = RatingRequestForm(experts=_expert_choices(initiative, asked_too=True))
     if not form.validate():
+        form.experts.choices = _expert_choices(initiative)
         return _initiative_page(initiative, request_form=form, status=422)
-    experts = db.session.scalars(
-        select(User).where(User.id.in_(form.experts.data)).order_by(User.name)
-    ).all()
+    here = url_for("evaluation.initiative", initiative_id=initiative_id) + "#experter"
     try:
-        made = services.request_ratings(initiative, experts, actor=current_user)
-        db.session.commit()
+        asked = _once(
+            lambda: services.request_ratings(
+                initiative,
+                db.session.scalars(
+                    select(User).where(User.id.in_(form.experts.data)).order_by(User.name)
+                ).all(),
+                actor=current_user,
+            )
+        )
+    except services.AlreadyDone as done:
+        return _already_done(done.message, here)
     except services.EvaluationRefused as refused:
         db.session.rollback()
         form.form_errors.append(str(refused.message))
+        form.experts.choices = _expert_choices(_load_initiative(initiative_id))
         return _initiative_page(_load_initiative(initiative_id), request_form=form, status=422)
     flash(
         ngettext(
             "%(num)d expert är ombedd att bedöma initiativet och har fått e-post.",
             "%(num)d experter är ombedda att bedöma initiativet och har fått e-post.",
-            len(made),
+            len(asked.made),
         ),
         "success",
     )
-    return redirect(url_for("evaluation.initiative", initiative_id=initiative_id) + "#experter")
+    if asked.already:
+        flash(str(services.already_asked(asked.already)), "info")
+    return redirect(here)
 
 
 @bp.post("/initiativ/<int:initiative_id>/bedomare/<int:request_id>/ta-bort")
 @roles_required(*MANAGERS)
 def remove_rating_request(initiative_id: int, request_id: int):
     initiative = _load_initiative(initiative_id)
+    here = url_for("evaluation.initiative", initiative_id=initiative_id) + "#experter"
     rating_request = db.session.get(RatingRequest, request_id)
-    if rating_request is None or rating_request.initiative_id != initiative.id:
+    if rating_request is None:  # taken back from another tab a moment ago
+        return _already_done(_("Förfrågan är redan borttagen."), here)
+    if rating_request.initiative_id != initiative.id:
         abort(404)
     form = RatingRequestRemoveForm()
     if not form.validate():
@@ -355,15 +417,16 @@ def remove_rating_request(initiative_id: int, request_id: int):
         )
     name = rating_request.expert.name
     try:
-        services.remove_rating_request(rating_request, actor=current_user)
-        db.session.commit()
+        _once(lambda: services.remove_rating_request(rating_request, actor=current_user))
+    except services.AlreadyDone as done:
+        return _already_done(done.message, here)
     except services.EvaluationRefused as refused:
         db.session.rollback()
         return _initiative_page(
             _load_initiative(initiative_id), refusal=str(refused.message), status=422
         )
     flash(_("Förfrågan till %(name)s är borttagen.", name=name), "success")
-    return redirect(url_for("evaluation.initiative", initiative_id=initiative_id) + "#experter")
+    return redirect(here)
 
 
 # --- the expert's side ---
@@ -499,8 +562,7 @@ def rate(initiative_id: int):
         for c in criteria_list
     ]
     try:
-        services.save_rating(initiative, given, actor=me)
-        db.session.commit()
+        _once(lambda: services.save_rating(initiative, given, actor=me))
     except services.RatingLocked as refused:
         db.session.rollback()
         return _rate_page(_load_initiative(initiative_id), refusal=str(refused.message), status=409)
@@ -520,8 +582,11 @@ def declare_conflict(initiative_id: int):
     if not form.validate():
         return _rate_page(initiative, conflict_form=form, status=422)
     try:
-        services.declare_conflict(initiative, form.reason.data, actor=current_user)
-        db.session.commit()
+        _once(lambda: services.declare_conflict(initiative, form.reason.data, actor=current_user))
+    except services.AlreadyDone as done:
+        return _already_done(
+            done.message, url_for("evaluation.rate", initiative_id=initiative_id)
+        )
     except services.RatingLocked as refused:
         db.session.rollback()
         return _rate_page(_load_initiative(initiative_id), refusal=str(refused.message), status=409)
@@ -624,33 +689,74 @@ def _not_allowed_text(initiative: Initiative, outcome: str, to_phase: str | None
     )
 
 
-def _apply_decision(initiative: Initiative, form, *, decided_on: date, meeting=None):
-    """decide() through the service; a refusal becomes a form error (the caller answers 422)."""
-    outcome, chosen = form.outcome.data, form.to_phase.data or None
-    to_phase = chosen
-    if to_phase is None:
-        targets = DECISIONS[Phase(initiative.phase)].get(Outcome(outcome), frozenset())
-        if len(targets) > 1:
-            form.to_phase.errors.append(_("Välj vilken fas initiativet ska gå till."))
-            return None
-        to_phase = next(iter(targets)) if targets else initiative.phase
-    try:
+def _record_decision(initiative_id: int, form, *, decided_on=None, meeting_id=None) -> Decision:
+    """services.record_decision() for the posted form, committed (_once: a decision committed
+    at the same moment makes this one fail on the initiative's version; asked again, the
+    service says what was decided)."""
+
+    def call():
+        initiative = _initiative_or_404(initiative_id)
+        meeting = _meeting_or_404(meeting_id) if meeting_id is not None else None
         return services.record_decision(
             initiative,
-            outcome=outcome,
-            to_phase=to_phase,
+            outcome=form.outcome.data,
+            to_phase=form.to_phase.data or None,
             rationale=form.rationale.data,
-            decided_on=decided_on,
+            decided_on=meeting.held_on if meeting is not None else decided_on,
             actor=_actor(),
+            today=_today(),
             meeting=meeting,
+            latest_seen=form.latest_seen,
         )
-    except DecisionNotAllowed:
-        db.session.rollback()
-        form.form_errors.append(_not_allowed_text(initiative, outcome, chosen))
-    except services.EvaluationRefused as refused:
-        db.session.rollback()
+
+    return _once(call)
+
+
+def _decision_url(decision: Decision, item: AgendaItem | None = None) -> str:
+    """Where the decision is shown: its agenda item on the meeting page when it was taken at
+    that meeting, else its row on the initiative page."""
+    if item is not None and decision.meeting_id == item.meeting_id:
+        return url_for("evaluation.meeting", meeting_id=item.meeting_id) + f"#punkt-{item.id}"
+    return f"/initiativ/{decision.initiative_id}#beslut-{decision.id}"
+
+
+def _decision_refused(initiative_id: int, form, refused: Exception, *, item=None):
+    """The answer to a decision the service did not record: sent to the decision already
+    registered (303), a page saying what was decided since or that the meeting has not been
+    held (409), or the form again with the error at its place (422)."""
+    db.session.rollback()
+    initiative = _initiative_or_404(initiative_id)
+    meeting = _meeting_or_404(item.meeting_id) if item is not None else None
+    if isinstance(refused, services.AlreadyDone):
+        url = _decision_url(refused.done, item)
+        return _already_done(refused.message, url, link=_("Se beslutet"))
+    if isinstance(refused, services.Superseded | services.MeetingNotHeld):
+        link = (
+            _decision_url(refused.decision, item)
+            if isinstance(refused, services.Superseded)
+            else None
+        )
+        if meeting is not None:
+            return _meeting_page(
+                meeting, refusal=str(refused.message), refusal_link=link, status=409
+            )
+        return _initiative_page(
+            initiative, refusal=str(refused.message), refusal_link=link, status=409
+        )
+    if isinstance(refused, DecisionNotAllowed):
+        form.form_errors.append(
+            _not_allowed_text(initiative, form.outcome.data, form.to_phase.data or None)
+        )
+    elif isinstance(refused, services.PhaseNeeded):
+        form.to_phase.errors.append(str(refused.message))
+    elif isinstance(refused, services.FutureDecision):
+        form.decided_on.errors.append(str(refused.message))
+    else:
         form.form_errors.append(str(refused.message))
-    return None
+    form.outcome.choices = _fresh_outcome_choices(initiative)
+    if meeting is not None:
+        return _meeting_page(meeting, posted=(item.id, form), status=422)
+    return _process_form_page(initiative, "decision", form)
 
 
 # --- the process section of the initiative page ------------------------------------------------
@@ -660,8 +766,9 @@ def _apply_decision(initiative: Initiative, form, *, decided_on: date, meeting=N
 class FundingRow:
     request: FundingRequest
     overshoot: int  # kronor over this year's budget if granted now (0: within, or no budget)
-    may_decide: bool
+    may_decide: bool  # holds the mandate the amount needs
     form: FundingDecisionForm | None = None
+    own: bool = False  # asked for by this person: someone else decides (four eyes)
 
 
 @dataclass
@@ -705,14 +812,16 @@ def process_panel(initiative: Initiative, posted: dict | None = None) -> Process
     for r in requests:
         open_ = r.status == FundingStatus.REQUESTED
         may = open_ and services.can_decide_funding(user, r)
+        own = may and services.is_own_request(user, r)
         rows.append(
             FundingRow(
                 r,
                 budget.overshoot_if_granted(r.amount_kr) if open_ else 0,
                 may,
                 FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}", data={"next": here})
-                if may
+                if may and not own
                 else None,
+                own=own,
             )
         )
     insights = db.session.scalars(
@@ -723,11 +832,17 @@ def process_panel(initiative: Initiative, posted: dict | None = None) -> Process
     ).all()
     decision_form = funding_form = insight_form = None
     if user.has_role(*DECIDERS) and DECISIONS[Phase(initiative.phase)]:
+        latest = max((d.id for d in initiative.decisions), default=0)
         decision_form = posted.get("decision") or _decision_form(
             initiative,
             DecisionWithDateForm,
             formdata=None,
-            data={"decided_on": today, "next": here, "to_phase": FOLLOWS},
+            data={
+                "decided_on": today,
+                "next": here,
+                "to_phase": FOLLOWS,
+                "latest": str(latest),
+            },
         )
     if user.has_role(*FUNDING_REQUESTERS) and initiative.phase != Phase.CLOSED:
         funding_form = posted.get("funding") or FundingForm(formdata=None, data={"next": here})
@@ -763,17 +878,14 @@ def _process_form_page(initiative: Initiative, name: str, form):
 @roles_required(*DECIDERS)
 def record_decision(initiative_id: int):
     initiative = _initiative_or_404(initiative_id)
-    form = _posted_decision_form(DecisionWithDateForm)
+    form = _posted_decision_form(DecisionWithDateForm, today=_today())
     if not form.validate():
         return _process_form_page(initiative, "decision", form)
-    decision = _apply_decision(initiative, form, decided_on=form.decided_on.data)
-    if decision is None:
-        initiative = _initiative_or_404(initiative_id)
-        form.outcome.choices = [
-            SelectChoice(v, label) for v, label in _decision_options(initiative.phase)[0]
-        ]
-        return _process_form_page(initiative, "decision", form)
-    db.session.commit()
+    try:
+        decision = _record_decision(initiative_id, form, decided_on=form.decided_on.data)
+    except (services.EvaluationRefused, DecisionNotAllowed) as refused:
+        return _decision_refused(initiative_id, form, refused)
+    initiative = decision.initiative
     flash(
         _(
             "Beslutet är registrerat: %(outcome)s. Initiativet är nu i %(phase)s.",
@@ -792,20 +904,24 @@ def request_funding(initiative_id: int):
     form = FundingForm()
     if not form.validate():
         return _process_form_page(initiative, "funding", form)
+    back = _back(form.next.data, f"/initiativ/{initiative.id}") + "#finansiering"
     try:
-        funding = services.request_funding(
-            initiative,
-            amount_kr=form.amount.data,
-            purpose=form.purpose.data,
-            period_start=form.period_start.data,
-            period_end=form.period_end.data,
-            actor=_actor(),
+        funding = _once(
+            lambda: services.request_funding(
+                initiative,
+                amount_kr=form.amount.data,
+                purpose=form.purpose.data,
+                period_start=form.period_start.data,
+                period_end=form.period_end.data,
+                actor=_actor(),
+            )
         )
+    except services.AlreadyDone as done:
+        return _already_done(done.message, back)
     except services.EvaluationRefused as refused:
         db.session.rollback()
         form.form_errors.append(str(refused.message))
         return _process_form_page(_initiative_or_404(initiative_id), "funding", form)
-    db.session.commit()
     flash(
         _(
             "Ansökan om %(amount)s är registrerad. Beslutet fattas av: %(who)s.",
@@ -814,7 +930,7 @@ def request_funding(initiative_id: int):
         ),
         "success",
     )
-    return redirect(_back(form.next.data, f"/initiativ/{initiative.id}") + "#finansiering")
+    return redirect(back)
 
 
 @bp.post("/initiativ/<int:initiative_id>/insikter")
@@ -825,10 +941,14 @@ def record_insight(initiative_id: int):
     form = InsightForm()
     if not form.validate():
         return _process_form_page(initiative, "insight", form)
-    services.record_insight(
-        initiative, noted_on=form.noted_on.data, text=form.text.data, actor=_actor()
-    )
-    db.session.commit()
+    try:
+        _once(
+            lambda: services.record_insight(
+                initiative, noted_on=form.noted_on.data, text=form.text.data, actor=_actor()
+            )
+        )
+    except services.AlreadyDone as done:
+        return _already_done(done.message, f"/initiativ/{initiative_id}#insikt-{done.done.id}")
     flash(_("Insikten är sparad."), "success")
     return redirect(_back(form.next.data, f"/initiativ/{initiative.id}") + "#insikter")
 
@@ -889,10 +1009,19 @@ def new_meeting():
     if not form.validate():
         return render_template("evaluation/meeting_new.html", form=form), 422
     area = db.session.get(FocusArea, form.focus_area.data)
-    meeting = services.plan_meeting(
-        held_on=form.held_on.data, portfolio=area.portfolio, title=form.title.data, actor=_actor()
-    )
-    db.session.commit()
+    try:
+        meeting = _once(
+            lambda: services.plan_meeting(
+                held_on=form.held_on.data,
+                portfolio=area.portfolio,
+                title=form.title.data,
+                actor=_actor(),
+            )
+        )
+    except services.AlreadyDone as done:
+        return _already_done(
+            done.message, url_for("evaluation.meeting", meeting_id=done.done.id)
+        )
     flash(_("Primötet är planerat. Lägg nu till initiativ på dagordningen."), "success")
     return redirect(url_for("evaluation.meeting", meeting_id=meeting.id))
 
@@ -922,8 +1051,17 @@ def _canvas_summary(initiative: Initiative) -> list[tuple[str, str]]:
     return [(_("Sammanfattning"), initiative.summary)] if initiative.summary else []
 
 
-def _meeting_page(meeting: PriorityMeeting, *, posted=None, add_form=None, status: int = 200):
-    """The agenda: a constant number of queries whatever the number of items."""
+def _meeting_page(
+    meeting: PriorityMeeting,
+    *,
+    posted=None,
+    add_form=None,
+    refusal: str | None = None,
+    refusal_link: str | None = None,
+    status: int = 200,
+):
+    """The agenda: a constant number of queries whatever the number of items. Decisions are
+    taken once the meeting has been held: before its day the page offers no decision forms."""
     items = db.session.scalars(
         select(AgendaItem)
         .where(AgendaItem.meeting_id == meeting.id)
@@ -941,7 +1079,9 @@ def _meeting_page(meeting: PriorityMeeting, *, posted=None, add_form=None, statu
         )
     }
     summaries = summarise([i.initiative_id for i in items])
-    may_decide = current_user.has_role(*DECIDERS)
+    held = meeting.held_on <= _today()
+    may_decide = held and current_user.has_role(*DECIDERS)
+    latest = services.latest_decision_ids([i.initiative_id for i in items]) if may_decide else {}
     rows = []
     for item in items:
         initiative, decision, form = item.initiative, decisions.get(item.initiative_id), None
@@ -949,7 +1089,12 @@ def _meeting_page(meeting: PriorityMeeting, *, posted=None, add_form=None, statu
             if posted is not None and posted[0] == item.id:
                 form = posted[1]
             else:
-                form = _decision_form(initiative, prefix=f"punkt{item.id}", formdata=None)
+                form = _decision_form(
+                    initiative,
+                    prefix=f"punkt{item.id}",
+                    formdata=None,
+                    data={"latest": str(latest.get(initiative.id, 0))},
+                )
         rows.append(
             AgendaRow(
                 item,
@@ -967,23 +1112,34 @@ def _meeting_page(meeting: PriorityMeeting, *, posted=None, add_form=None, statu
         "evaluation/meeting.html",
         meeting=meeting,
         rows=rows,
+        held=held,
+        not_held=None if held else services.meeting_not_held(meeting),
+        refusal=refusal,
+        refusal_link=refusal_link,
         add_form=add_form if may_plan else None,
         remove_form=AgendaRemoveForm(formdata=None) if may_plan else None,
         phase_labels={p.value: label for p, label in PHASE_LABELS.items()},
     ), status
 
 
-def _agenda_candidates(meeting: PriorityMeeting) -> list[tuple[int, str]]:
-    on_agenda = select(AgendaItem.initiative_id).where(AgendaItem.meeting_id == meeting.id)
-    found = db.session.execute(
+def _agenda_candidates(
+    meeting: PriorityMeeting, *, on_agenda_too: bool = False
+) -> list[tuple[int, str]]:
+    """The portfolio's open initiatives not on the agenda (the form offers these); with
+    `on_agenda_too` also those on it (a form from an older page may name one, and the
+    service says it is there)."""
+    query = (
         select(Initiative.id, Initiative.title, Initiative.phase)
         .where(
             Initiative.portfolio_id == meeting.portfolio_id,
             Initiative.phase != Phase.CLOSED.value,
-            Initiative.id.not_in(on_agenda),
         )
         .order_by(Initiative.title, Initiative.id)
-    ).all()
+    )
+    if not on_agenda_too:
+        on_agenda = select(AgendaItem.initiative_id).where(AgendaItem.meeting_id == meeting.id)
+        query = query.where(Initiative.id.not_in(on_agenda))
+    found = db.session.execute(query).all()
     return [(i, f"{title} ({PHASE_LABELS[Phase(phase)]})") for i, title, phase in found]
 
 
@@ -997,17 +1153,23 @@ def meeting(meeting_id: int):
 @roles_required(*PLANNERS)
 def add_agenda_item(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    form = AgendaAddForm(initiatives=_agenda_candidates(meeting))
+    form = AgendaAddForm(initiatives=_agenda_candidates(meeting, on_agenda_too=True))
     if not form.validate():
+        offered = AgendaAddForm(formdata=None, initiatives=_agenda_candidates(meeting))
+        form.initiative.choices = offered.initiative.choices
         return _meeting_page(meeting, add_form=form, status=422)
     initiative = _initiative_or_404(form.initiative.data)
     try:
-        services.add_to_agenda(meeting, initiative, actor=_actor())
+        _once(lambda: services.add_to_agenda(meeting, initiative, actor=_actor()))
+    except services.AlreadyDone as done:
+        return _already_done(
+            done.message,
+            url_for("evaluation.meeting", meeting_id=meeting_id) + f"#punkt-{done.done.id}",
+        )
     except services.EvaluationRefused as refused:
         db.session.rollback()
         form.initiative.errors.append(str(refused.message))
         return _meeting_page(_meeting_or_404(meeting_id), add_form=form, status=422)
-    db.session.commit()
     flash(_("”%(title)s” är tillagt på dagordningen.", title=initiative.title), "success")
     return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + "#dagordning")
 
@@ -1023,6 +1185,9 @@ def _item_or_404(meeting: PriorityMeeting, item_id: int) -> AgendaItem:
 @roles_required(*PLANNERS)
 def remove_agenda_item(meeting_id: int, item_id: int):
     meeting = _meeting_or_404(meeting_id)
+    here = url_for("evaluation.meeting", meeting_id=meeting_id) + "#dagordning"
+    if db.session.get(AgendaItem, item_id) is None:  # taken off from another tab a moment ago
+        return _already_done(_("Punkten är redan borttagen från dagordningen."), here)
     item = _item_or_404(meeting, item_id)
     form = AgendaRemoveForm()
     if not form.validate():
@@ -1030,14 +1195,15 @@ def remove_agenda_item(meeting_id: int, item_id: int):
         return redirect(url_for("evaluation.meeting", meeting_id=meeting.id))
     title = item.initiative.title
     try:
-        services.remove_from_agenda(item, actor=_actor())
+        _once(lambda: services.remove_from_agenda(item, actor=_actor()))
+    except services.AlreadyDone as done:
+        return _already_done(done.message, here)
     except services.EvaluationRefused as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(url_for("evaluation.meeting", meeting_id=meeting_id))
-    db.session.commit()
     flash(_("”%(title)s” är borttaget från dagordningen.", title=title), "success")
-    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + "#dagordning")
+    return redirect(here)
 
 
 @bp.post("/primoten/<int:meeting_id>/dagordning/<int:item_id>/beslut")
@@ -1050,21 +1216,20 @@ def decide_agenda_item(meeting_id: int, item_id: int):
     if not form.validate():
         form.outcome.choices = _fresh_outcome_choices(initiative)
         return _meeting_page(meeting, posted=(item.id, form), status=422)
-    decision = _apply_decision(initiative, form, decided_on=meeting.held_on, meeting=meeting)
-    if decision is None:
-        meeting = _meeting_or_404(meeting_id)
-        form.outcome.choices = _fresh_outcome_choices(_initiative_or_404(initiative.id))
-        return _meeting_page(meeting, posted=(item.id, form), status=422)
-    db.session.commit()
+    title = initiative.title
+    try:
+        decision = _record_decision(initiative.id, form, meeting_id=meeting_id)
+    except (services.EvaluationRefused, DecisionNotAllowed) as refused:
+        return _decision_refused(initiative.id, form, refused, item=item)
     flash(
         _(
             "Beslutet om ”%(title)s” är registrerat: %(outcome)s.",
-            title=initiative.title,
+            title=title,
             outcome=decision.outcome_label,
         ),
         "success",
     )
-    return redirect(url_for("evaluation.meeting", meeting_id=meeting.id) + f"#punkt-{item.id}")
+    return redirect(url_for("evaluation.meeting", meeting_id=meeting_id) + f"#punkt-{item_id}")
 
 
 def _fresh_outcome_choices(initiative: Initiative) -> list[SelectChoice]:
@@ -1112,14 +1277,15 @@ def _funding_page(*, posted: tuple[int, FundingDecisionForm] | None = None, stat
     mine, others = [], []
     for r in open_requests:
         may = services.can_decide_funding(current_user, r)
+        own = may and services.is_own_request(current_user, r)
         form = None
-        if may:
+        if may and not own:
             form = (
                 posted[1]
                 if posted and posted[0] == r.id
                 else FundingDecisionForm(formdata=None, prefix=f"anslag{r.id}")
             )
-        row = FundingRow(r, budget.overshoot_if_granted(r.amount_kr), may, form)
+        row = FundingRow(r, budget.overshoot_if_granted(r.amount_kr), may, form, own=own)
         (mine if may else others).append(row)
     decided = db.session.scalars(
         select(FundingRequest)
@@ -1157,18 +1323,24 @@ def decide_funding(request_id: int):
     if not services.can_decide_funding(current_user, funding_request):
         return render_error(403, text=services.mandate_refusal(funding_request))
     form = FundingDecisionForm(prefix=f"anslag{funding_request.id}")
+    back = _back(form.next.data, url_for("evaluation.funding"))
     if funding_request.status != FundingStatus.REQUESTED:
-        flash(_("Ansökan är redan beslutad."), "info")
-        return redirect(url_for("evaluation.funding"))
+        return _already_done(services.already_decided(funding_request), back)
     if not form.validate():
         return _funding_page(posted=(funding_request.id, form), status=422)
     today = _today()
     overshoot = services.budget_year(today.year).overshoot_if_granted(funding_request.amount_kr)
     grant = form.verdict.data == GRANT
-    services.decide_funding(
-        funding_request, grant=grant, note=form.note.data, decided_on=today, actor=_actor()
-    )
-    db.session.commit()
+    try:
+        services.decide_funding(
+            funding_request, grant=grant, note=form.note.data, decided_on=today, actor=_actor()
+        )
+        db.session.commit()
+    except services.AlreadyDone as done:  # someone else decided it a moment ago
+        return _already_done(done.message, back)
+    except services.OwnRequest as refused:
+        db.session.rollback()
+        return render_error(403, text=str(refused.message))
     if grant:
         flash(_("%(amount)s är beviljat.", amount=format_kr(funding_request.amount_kr)), "success")
         if overshoot:
@@ -1181,7 +1353,7 @@ def decide_funding(request_id: int):
             )
     else:
         flash(_("Ansökan är avslagen."), "success")
-    return redirect(_back(form.next.data, url_for("evaluation.funding")))
+    return redirect(back)
 
 
 @bp.route("/admin/budget", methods=["GET", "POST"])
@@ -1191,8 +1363,9 @@ def budget():
     status = 200
     if request.method == "POST":
         if form.validate():
-            services.set_budget(form.year.data, form.amount.data, actor=_actor())
-            db.session.commit()
+            # _once: two admins setting a new year's budget at once both insert its row;
+            # the second then updates it.
+            _once(lambda: services.set_budget(form.year.data, form.amount.data, actor=_actor()))
             flash(
                 _(
                     "Innovationsbudgeten för %(year)s är %(amount)s.",
@@ -1231,6 +1404,9 @@ def insights():
     )
     if chosen is not None:
         query = query.where(Initiative.portfolio_id == chosen)
+    readable = services.insight_initiatives(current_user)
+    if readable is not None:  # an expert: the initiatives they were asked to rate
+        query = query.where(Initiative.id.in_(readable))
     rows = db.session.execute(query).all()
     names = dict(choices)
     return render_template(

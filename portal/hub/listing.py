@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal import paging
 from portal.evaluation.models import PHASE_LABELS, Phase
 from portal.extensions import db
 from portal.hub import search
@@ -99,8 +100,7 @@ class HubQuery:
         query.party = query._pick(args, "party", options.parties, _("part"))
         sort = (args.get("sortering") or "").strip()
         query.sort = sort if sort in search.SORTS else ""
-        raw_page = (args.get("sida") or "").strip()
-        query.page = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 7 else 1
+        query.page = paging.page_from_args(args, "sida")
         for name in ("portfolio", "party"):
             value = getattr(query, name)
             setattr(query, name, int(value) if value is not None else None)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, select, union
+from sqlalchemy import ColumnElement, Select, func, select, union
 from sqlalchemy.orm import aliased
 
 from portal.calls.models import Call
 from portal.evaluation.models import Decision, Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub.models import Publication
+from portal.reference.canvas import CANVAS_FIELDS, FIELDS_BY_KEY
 from portal.reference.models import Party
-from portal.submissions.canvas import CANVAS_FIELDS, FIELDS_BY_KEY
 from portal.submissions.models import Submission, submission_links
+from portal.types import utcnow
 
 SUMMARY = "summary"
 # "Ansvarig" holds names and contact details by definition: it is never offered for the hub.
@@ -30,6 +33,48 @@ PUBLISHABLE: tuple[str, ...] = (
     *(f.key for f in CANVAS_FIELDS if f.key not in NEVER_PUBLIC),
 )
 ONGOING = tuple(p for p in Phase if p != Phase.CLOSED)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def today() -> date:
+    return utcnow().astimezone(STOCKHOLM).date()
+
+
+# --- decisions dated after today -------------------------------------------------------------
+# A decision is public from its date on. One dated after today (as the portal once stored for
+# a priority meeting not yet held) is not shown anywhere public, and until its day the
+# initiative is shown in the phase that decision starts from, not in the one it leads to.
+
+
+def phase_as_of(day: date) -> ColumnElement[str]:
+    """The initiative's phase as the public knows it on `day` (a correlated SQL expression:
+    the hub's phase filter and sort, the showroom's columns)."""
+    later = (
+        select(Decision.from_phase)
+        .where(Decision.initiative_id == Initiative.id, Decision.decided_on > day)
+        .order_by(Decision.decided_on, Decision.id)
+        .limit(1)
+        .correlate(Initiative)
+        .scalar_subquery()
+    )
+    return func.coalesce(later, Initiative.phase)
+
+
+def public_phases(initiatives: Iterable[Initiative], day: date | None = None) -> dict[int, str]:
+    """{initiative id: its phase as the public knows it today}, in one query."""
+    initiatives = list(initiatives)
+    phases = {i.id: i.phase for i in initiatives}
+    if not phases:
+        return phases
+    day = day or today()
+    ahead = db.session.execute(
+        select(Decision.initiative_id, Decision.from_phase)
+        .where(Decision.initiative_id.in_(list(phases)), Decision.decided_on > day)
+        .order_by(Decision.initiative_id, Decision.decided_on.desc(), Decision.id.desc())
+    )
+    for initiative_id, from_phase in ahead:  # the earliest decision ahead is written last
+        phases[initiative_id] = from_phase
+    return phases
 
 
 def field_label(key: str):
@@ -113,7 +158,8 @@ class PublicDecision:
 
 
 def public_decisions(initiative: Initiative) -> list[PublicDecision]:
-    """Every decision (date, outcome, phases); the rationale only where it is published."""
+    """Every decision dated today or earlier (date, outcome, phases); the rationale only
+    where it is published."""
     return [
         PublicDecision(
             d.decided_on,
@@ -124,7 +170,7 @@ def public_decisions(initiative: Initiative) -> list[PublicDecision]:
         )
         for d in db.session.scalars(
             select(Decision)
-            .where(Decision.initiative_id == initiative.id)
+            .where(Decision.initiative_id == initiative.id, Decision.decided_on <= today())
             .order_by(Decision.decided_on, Decision.id)
         )
     ]
@@ -202,6 +248,7 @@ class PublicInitiative:
 
     initiative: Initiative
     publication: Publication
+    phase: str  # as the public knows it today
     fields: list[PublicField]
     decisions: list[PublicDecision]
     insights: list[Insight]
@@ -209,6 +256,7 @@ class PublicInitiative:
     from_resident: bool
     submitter_name: str | None
     related: list[Initiative]
+    related_phases: dict[int, str]
 
 
 def public_initiative(initiative: Initiative) -> PublicInitiative | None:
@@ -216,14 +264,17 @@ def public_initiative(initiative: Initiative) -> PublicInitiative | None:
     if publication is None or not publication.published:
         return None
     origin = initiative.origin_submission
+    related = related_initiatives(initiative)
     return PublicInitiative(
         initiative=initiative,
         publication=publication,
+        phase=public_phases([initiative])[initiative.id],
         fields=public_fields(initiative, publication),
         decisions=public_decisions(initiative),
         insights=public_insights(initiative),
         parties=participants(initiative),
         from_resident=origin is not None and origin.is_resident,
         submitter_name=submitter_name(initiative, publication),
-        related=related_initiatives(initiative),
+        related=related,
+        related_phases=public_phases(related),
     )

@@ -18,18 +18,16 @@ syntax. Stop words are the PostgreSQL/Snowball Swedish list on both dialects.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import snowballstemmer
-from flask_sqlalchemy.session import Session
-from sqlalchemy import Float, Integer, case, event, func, inspect, select, text
+from sqlalchemy import Float, Integer, case, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
-from portal import ddl
+from portal import paging
 from portal.evaluation.models import Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub import public
@@ -79,29 +77,11 @@ PER_PAGE = 20
 # --- the search objects ------------------------------------------------------------------
 
 
-def install(connection) -> None:
-    """Create the search objects on this connection's database (create_all and migrations)."""
-    ddl.run(connection, sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
-
-
-def uninstall(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-    else:
-        connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
-        connection.execute(
-            text(f"ALTER TABLE hub_search_documents DROP COLUMN IF EXISTS {PG_COLUMN}")
-        )
-
-
-@event.listens_for(SearchDocument.__table__, "before_drop")
-def _before_drop(table, connection, **kw) -> None:
-    uninstall(connection)
-
-
-@event.listens_for(SearchDocument.__table__, "after_create")
-def _after_create(table, connection, **kw) -> None:
-    install(connection)
+SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+POSTGRES_DROP = [
+    f"DROP INDEX IF EXISTS {PG_INDEX}",
+    f"ALTER TABLE hub_search_documents DROP COLUMN IF EXISTS {PG_COLUMN}",
+]
 
 
 # --- Swedish text --------------------------------------------------------------------------
@@ -241,10 +221,11 @@ class Results:
     ignored_query: bool = False  # the query held only stop words or signs
     parties: dict[int, list[str]] = field(default_factory=dict)  # initiative id → names
     snippets: dict[int, str] = field(default_factory=dict)  # initiative id → public text
+    phases: dict[int, str] = field(default_factory=dict)  # initiative id → phase as of today
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return paging.last_page(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -280,8 +261,7 @@ def search(
         rank = hits.c.rank
     statement = statement.where(*_filter_clauses(filters))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = paging.clamp(page, total, per_page)
     sort = sort if sort in SORTS else (RELEVANCE if rank is not None else NEWEST)
     if sort == RELEVANCE and rank is None:
         sort = NEWEST
@@ -295,8 +275,9 @@ def search(
             .options(joinedload(Initiative.portfolio), joinedload(Initiative.focus_area))
         ).unique()
     }
+    rows = [by_id[i] for i in ids]
     return Results(
-        rows=[by_id[i] for i in ids],
+        rows=rows,
         total=total,
         page=page,
         per_page=per_page,
@@ -304,6 +285,7 @@ def search(
         ignored_query=parsed.empty and bool((query or "").strip()),
         parties=party_names(ids),
         snippets=snippets(ids),
+        phases=public.public_phases(rows),
     )
 
 
@@ -332,7 +314,7 @@ def _filter_clauses(filters: Filters) -> list:
     if filters.portfolio is not None:
         clauses.append(Initiative.portfolio_id == filters.portfolio)
     if filters.phase is not None:
-        clauses.append(Initiative.phase == filters.phase)
+        clauses.append(public.phase_as_of(public.today()) == filters.phase)
     if filters.function is not None:
         clauses.append(Initiative.sk_function == filters.function)
     if filters.party is not None:
@@ -352,7 +334,8 @@ def _order(sort: str, rank) -> list:
     if sort == NAME:
         return [func.lower(Initiative.title), Initiative.id]
     if sort == PHASE:
-        return [case(PHASE_ORDER, value=Initiative.phase), func.lower(Initiative.title)]
+        phase = public.phase_as_of(public.today())
+        return [case(PHASE_ORDER, value=phase), func.lower(Initiative.title)]
     return [published_at.desc(), Initiative.id.desc()]
 
 
@@ -400,8 +383,7 @@ def refresh(initiative: Initiative) -> None:
 STALE = "hub_search_stale"
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changes(session, flush_context) -> None:
+def note_changes(session, flush_context) -> None:
     """Remember which initiatives' public text may have changed in this flush: their own
     name or summary, their insights, their publication, or the canvas of their origin
     submission (changed anywhere in the portal, not only in the hub)."""
@@ -424,8 +406,8 @@ def _canvas_changed(submission: Submission) -> bool:
     return any(state.attrs[c].history.has_changes() for c in CANVAS_COLUMNS)
 
 
-@event.listens_for(Session, "before_commit")
-def _refresh_stale(session) -> None:
+def refresh_stale(session) -> None:
+    """Session hook (before_commit): rewrite the documents note_changes found stale."""
     session.flush()  # commit would flush next anyway; flushing first notes what is pending
     if not session.info.get(STALE):
         return
@@ -448,8 +430,8 @@ def _refresh_stale(session) -> None:
     session.info.pop(STALE, None)  # the documents just written need no second look
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_stale(session) -> None:
+def forget_stale(session) -> None:
+    """Session hook (after_rollback): nothing noted outlives its transaction."""
     session.info.pop(STALE, None)
 
 

@@ -24,6 +24,7 @@ from portal.htmx import render_page_or_block
 from portal.hub import feeds, listing, public, search, services
 from portal.hub.forms import PublicationForm
 from portal.hub.models import Publication
+from portal.links import external_url
 from portal.permissions import public as public_view
 from portal.permissions import roles_required
 from portal.reference.models import Portfolio
@@ -109,10 +110,11 @@ def initiative(initiative_id: int, slug: str | None = None):
 @public_view
 def showrooms():
     names = listing.current_area_names()
+    phase = public.phase_as_of(public.today())
     counts = dict(
         db.session.execute(
             select(Initiative.portfolio_id, db.func.count())
-            .where(public.published_clause(), Initiative.phase.in_(list(public.ONGOING)))
+            .where(public.published_clause(), phase.in_(list(public.ONGOING)))
             .group_by(Initiative.portfolio_id)
         ).all()
     )
@@ -129,18 +131,20 @@ def showroom(portfolio_id: int, slug: str | None = None):
     name = listing.current_area_names()[portfolio_id]
     if slug != slugify(name):
         return redirect(showroom_url(portfolio_id, name), 301)
-    ongoing = list(
-        db.session.scalars(
-            select(Initiative)
-            .where(
-                public.published_clause(),
-                Initiative.portfolio_id == portfolio_id,
-                Initiative.phase.in_(list(public.ONGOING)),
-            )
-            .order_by(Initiative.title, Initiative.id)
+    phase_today = public.phase_as_of(public.today())
+    found = db.session.execute(
+        select(Initiative, phase_today)
+        .where(
+            public.published_clause(),
+            Initiative.portfolio_id == portfolio_id,
+            phase_today.in_(list(public.ONGOING)),
         )
-    )
-    columns = [(phase, [i for i in ongoing if i.phase == phase]) for phase in public.ONGOING]
+        .order_by(Initiative.title, Initiative.id)
+    ).all()
+    ongoing = [i for i, _phase in found]
+    columns = [
+        (phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING
+    ]
     return render_page_or_block(
         "hub/showroom.html",
         "board",
@@ -160,14 +164,13 @@ def showroom(portfolio_id: int, slug: str | None = None):
 # --- feeds -----------------------------------------------------------------------------------
 
 
-def _feed(path: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
-    base = current_app.config["BASE_URL"]
+def _feed(endpoint: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
     body = feeds.atom(
-        feed_id=base + path,
+        feed_id=external_url(endpoint),
         title=title,
         subtitle=subtitle,
-        self_url=base + path,
-        alternate_url=base + alternate,
+        self_url=external_url(endpoint),
+        alternate_url=external_url(alternate),
         author="Samhällskontraktet",
         language=str(get_locale() or "sv"),
         entries=entries,
@@ -180,7 +183,6 @@ def _feed(path: str, alternate: str, title: str, subtitle: str, entries: list[fe
 @bp.get("/hubb/flode.atom")
 @public_view
 def initiatives_feed():
-    base = current_app.config["BASE_URL"]
     names = listing.current_area_names()
     rows = db.session.execute(
         select(Initiative, Publication)
@@ -190,24 +192,31 @@ def initiatives_feed():
         .limit(feeds.FEED_SIZE)
     ).all()
     entries = []
+    phases = public.public_phases(initiative for initiative, _publication in rows)
     for initiative, publication in rows:
         fields = {f.key: f.text for f in public.public_fields(initiative, publication)}
         area = names.get(initiative.portfolio_id, "")
         entries.append(
             feeds.Entry(
-                id=f"{base}/hubb/{initiative.id}",
+                id=external_url("hub.initiative", initiative_id=initiative.id),
                 title=initiative.title,
-                link=base + initiative_url(initiative),
+                link=external_url(
+                    "hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title)
+                ),
                 published=publication.first_published_at or publication.published_at,
                 updated=publication.published_at,
                 summary=fields.get(public.SUMMARY)
-                or _("%(phase)s inom %(area)s.", phase=initiative.phase_label, area=area),
+                or _(
+                    "%(phase)s inom %(area)s.",
+                    phase=PHASE_LABELS[Phase(phases[initiative.id])],
+                    area=area,
+                ),
                 categories=(area,) if area else (),
             )
         )
     return _feed(
-        "/hubb/flode.atom",
-        "/hubb",
+        "hub.initiatives_feed",
+        "hub.index",
         _("Samhällskontraktet: nya initiativ i hubben"),
         _("Initiativ som har publicerats i Samhällskontraktets öppna hubb."),
         entries,
@@ -218,7 +227,6 @@ def initiatives_feed():
 @public_view
 def calls_feed():
     """Open calls that anyone may answer: published, open now, open to residents."""
-    base = current_app.config["BASE_URL"]
     now = utcnow()
     calls = db.session.scalars(
         select(Call)
@@ -234,9 +242,9 @@ def calls_feed():
     ).unique()
     entries = [
         feeds.Entry(
-            id=f"{base}/utlysningar/{call.slug}",
+            id=external_url("submissions.call_page", slug=call.slug),
             title=call.title,
-            link=f"{base}/utlysningar/{call.slug}",
+            link=external_url("submissions.call_page", slug=call.slug),
             published=max(call.opens_at, call.published_at),
             updated=max(call.opens_at, call.published_at),
             summary=call.question,
@@ -245,8 +253,8 @@ def calls_feed():
         for call in calls
     ]
     return _feed(
-        "/utlysningar/flode.atom",
-        "/utlysningar",
+        "hub.calls_feed",
+        "calls.index",
         _("Samhällskontraktet: öppna utlysningar"),
         _("Utlysningar som just nu är öppna för invånare och medarbetare."),
         entries,
@@ -254,13 +262,6 @@ def calls_feed():
 
 
 # --- process support: what is published ------------------------------------------------------
-
-
-def _load(initiative_id: int) -> Initiative:
-    initiative = db.session.get(Initiative, initiative_id)
-    if initiative is None:
-        abort(404)
-    return initiative
 
 
 def _field_choices(initiative: Initiative) -> list[tuple[str, object, str]]:
@@ -327,13 +328,13 @@ def _publication_page(initiative: Initiative, form=None, *, conflict=False, stat
 @bp.get("/initiativ/<int:initiative_id>/publicering")
 @roles_required(*MANAGERS)
 def publication(initiative_id: int):
-    return _publication_page(_load(initiative_id))
+    return _publication_page(db.get_or_404(Initiative, initiative_id))
 
 
 @bp.post("/initiativ/<int:initiative_id>/publicering")
 @roles_required(*MANAGERS)
 def save_publication(initiative_id: int):
-    initiative = _load(initiative_id)
+    initiative = db.get_or_404(Initiative, initiative_id)
     decisions = db.session.scalars(
         select(Decision).where(Decision.initiative_id == initiative.id)
     ).all()
@@ -362,10 +363,10 @@ def save_publication(initiative_id: int):
     except services.PublicationRefused as refused:
         db.session.rollback()
         form.form_errors.append(refused.message)
-        return _publication_page(_load(initiative_id), form, status=422)
+        return _publication_page(db.get_or_404(Initiative, initiative_id), form, status=422)
     except (services.PublicationConflict, StaleDataError):
         db.session.rollback()
-        initiative = _load(initiative_id)
+        initiative = db.get_or_404(Initiative, initiative_id)
         form.version.data = str(services.current_version(initiative))
         return _publication_page(initiative, form, conflict=True, status=409)
     if form.published.data:
@@ -378,7 +379,7 @@ def save_publication(initiative_id: int):
 @bp.post("/initiativ/<int:initiative_id>/avpublicera")
 @roles_required(*MANAGERS)
 def unpublish(initiative_id: int):
-    initiative = _load(initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    initiative = db.get_or_404(Initiative, initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
     if services.unpublish(initiative, actor=current_user):
         db.session.commit()
         flash(_("Initiativet är borttaget ur hubben."), "success")

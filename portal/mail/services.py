@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db, mail
 from portal.mail.models import OutboxMessage, OutboxStatus
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
+LEASE = timedelta(minutes=5)  # a claimed message is tried again after this if its sender died
 
 
 def queue_email(
@@ -76,16 +77,25 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
 
 
 def deliver(limit: int = 50) -> Delivery:
-    """Send the pending messages that are due; each one's outcome is committed at once."""
+    """Send the pending messages that are due; each one's outcome is committed at once.
+
+    Each message is claimed before it is sent: a conditional UPDATE moves its next attempt
+    LEASE ahead and commits, so a request's delivery and `flask outbox send` running at the
+    same moment never both send it. A sender that dies mid-send leaves the message to be
+    tried again when the lease has passed."""
     now = utcnow()
     due = db.session.scalars(
-        select(OutboxMessage)
+        select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
+    db.session.rollback()
     done = Delivery()
-    for message in due:
+    for message_id in due:
+        message = _claim(message_id)
+        if message is None:
+            continue  # another sender has it
         try:
             _send(message)
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
@@ -108,6 +118,22 @@ def deliver(limit: int = 50) -> Delivery:
                 db.session.delete(message)
         db.session.commit()
     return done
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(OutboxMessage, message_id) if claimed == 1 else None
 
 
 def _describe(exc: Exception) -> str:

@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.privacy.erasure import ANONYMISED, resident_submissions
 from portal.privacy.records import records_of
-from portal.submissions.canvas import CANVAS_FIELDS
+from portal.reference.canvas import CANVAS_FIELDS
 from portal.submissions.models import Submission
 from portal.submissions.services import hash_token
 from portal.triage.timeline import SUBMITTER_ACTIONS

@@ -1,7 +1,8 @@
 """The record as received: a sealed copy of each submission, and its dated completions.
 
-Submitting registers a submission (portal/submissions/services.py) and asks for its record;
-completing it asks for a completion record. The records are written when that transaction
+Submitting registers a submission (portal/submissions/services.py), which signals it
+(portal/submissions/signals.py: `registered`); the receivers below ask for its record;
+completing it (`completed`) asks for a completion record. The records are written when that transaction
 commits, so the files uploaded with the form in the same request belong to them; a rolled
 back transaction writes none.
 
@@ -24,13 +25,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit, ddl
+from portal import audit
 from portal.extensions import db
 from portal.privacy.models import RecordKind, SubmissionRecord
-from portal.submissions.canvas import CANVAS_FIELDS
+from portal.reference.canvas import CANVAS_FIELDS
+from portal.submissions import signals
 from portal.submissions.models import Submission
 from portal.types import utcnow
 
@@ -43,7 +45,7 @@ SEALED = (
 CANVAS_KEYS = tuple(f.key for f in CANVAS_FIELDS)
 
 
-# --- asking for a record (the submission services call these) --------------------------------
+# --- asking for a record (on the submissions' signals) ------------------------------------------
 
 
 def seal_received(submission: Submission) -> None:
@@ -58,8 +60,18 @@ def seal_completion(submission: Submission, changed: list[str] | tuple[str, ...]
     )
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
+@signals.registered.connect
+def _on_registered(submission: Submission) -> None:
+    seal_received(submission)
+
+
+@signals.completed.connect
+def _on_completed(submission: Submission, *, changed: list[str]) -> None:
+    seal_completion(submission, changed)
+
+
+def write_pending(session: Session) -> None:
+    """Session hook (before_commit, portal/privacy/database.py): write what seal_* noted."""
     pending = session.info.pop(PENDING, None)
     if not pending:
         return
@@ -70,8 +82,8 @@ def _write_pending(session: Session) -> None:
             session.add(record)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_pending(session: Session, previous_transaction) -> None:
+def forget_pending(session: Session, previous_transaction) -> None:
+    """Session hook (after_soft_rollback): nothing noted outlives its transaction."""
     session.info.pop(PENDING, None)
 
 
@@ -258,6 +270,3 @@ END $$""",
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_sealed()",
 ]
 
-
-# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
-install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)

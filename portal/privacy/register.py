@@ -15,9 +15,11 @@ from urllib.parse import urlencode
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
+from portal import paging
 from portal.board import exports
 from portal.calls.models import Call
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.privacy.models import SubmissionRecord
 from portal.reference.models import Party
 from portal.submissions.models import STATE_LABELS, State, Submission, stockholm_day
@@ -45,11 +47,6 @@ def load_options() -> RegisterOptions:
     return RegisterOptions(list(years), [(c.id, c.title) for c in calls])
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @dataclass(frozen=True)
 class RegisterFilters:
     year: int | None = None
@@ -60,14 +57,14 @@ class RegisterFilters:
     @classmethod
     def from_args(cls, args: Mapping[str, str], options: RegisterOptions) -> RegisterFilters:
         """Unknown values are ignored, not refused: the register shows everything instead."""
-        year = _int(args.get("year"))
-        call = _int(args.get("call"))
+        year = id_from_text(args.get("year"))
+        call = id_from_text(args.get("call"))
         state = args.get("state") or None
         return cls(
             year=year if year in options.years else None,
             call=call if call in {c for c, _t in options.calls} else None,
             state=state if state in {s.value for s in STATES} else None,
-            page=max(_int(args.get("page")) or 1, 1),
+            page=paging.page_from_args(args, "page"),
         )
 
     def args(self, **override) -> dict[str, str]:
@@ -184,8 +181,8 @@ def register_page(filters: RegisterFilters) -> RegisterPage:
         .join(Submission, Submission.id == SubmissionRecord.submission_id)
         .where(*filters.where())
     )
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(filters.page, pages)
+    pages = paging.last_page(total, PER_PAGE)
+    page = paging.clamp(filters.page, total, PER_PAGE)
     rows = db.session.execute(
         _statement(filters).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).all()

@@ -24,7 +24,6 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -45,6 +44,7 @@ from portal.privacy.models import (
     RetentionRule,
     SubmissionRecord,
 )
+from portal.submissions import states
 from portal.submissions.models import (
     Attachment,
     PrivateLink,
@@ -52,11 +52,11 @@ from portal.submissions.models import (
     Submission,
     submission_links,
 )
-from portal.types import utcnow
+from portal.types import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-CLOSED_STATES = (State.DECLINED, State.WITHDRAWN, State.DUPLICATE)
-OPEN_STATES = (State.DRAFT, State.RECEIVED, State.AWAITING_INFO)
+CLOSED_STATES = tuple(s for s in State if s in states.CLOSED)
+# Still with the submitter or with process support: no retention rule touches these.
+OPEN_STATES = (State.DRAFT, *(s for s in State if s in states.OPEN))
 # Audit actions of transition() that settle a submission in its current state.
 SETTLING_ACTIONS = ("declined", "withdrawn", "duplicate_marked", "accepted")
 
@@ -160,10 +160,6 @@ def cutoff(kind: Kind, period: int, today: date) -> date:
 def end_of(day: date) -> datetime:
     """The first moment after the Stockholm day, as UTC: moments before it are on or before it."""
     return datetime.combine(day + timedelta(days=1), time(), STOCKHOLM)
-
-
-def today_in_stockholm() -> date:
-    return utcnow().astimezone(STOCKHOLM).date()
 
 
 # --- the rules ------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import intents
 from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
@@ -45,7 +46,7 @@ from portal.privacy.forms import (
 from portal.privacy.models import ACTION_LABELS, RetentionKind
 from portal.submissions.models import STATE_LABELS, Submission
 from portal.submissions.services import find_by_token
-from portal.types import utcnow
+from portal.types import today_in_stockholm, utcnow
 
 bp = Blueprint("privacy", __name__, cli_group=None)
 
@@ -127,7 +128,7 @@ def _rule_form(kind: RetentionKind, rule, formdata=None) -> RetentionRuleForm:
 
 
 def _retention_page(posted: tuple[RetentionKind, RetentionRuleForm] | None = None, status=200):
-    today = retention.today_in_stockholm()
+    today = today_in_stockholm()
     plans = retention.plan(today)
     forms = {p.kind.kind: _rule_form(p.kind.kind, p.rule) for p in plans}
     if posted is not None:
@@ -197,9 +198,11 @@ def retention_cli() -> None:
 @portal_command
 def retention_run(do_apply: bool, today) -> None:
     """Show what is due under each rule (a dry run), or do it with --apply."""
-    day: date = today.date() if today else retention.today_in_stockholm()
+    day: date = today.date() if today else today_in_stockholm()
     plans = retention.run(day, apply=do_apply)
     lines = retention_report(day, plans, applied=do_apply)  # before the commit: all can fail
+    old_keys = intents.purge(dry_run=not do_apply)  # housekeeping, not a rule: always on
+    lines.insert(-1 if not do_apply else len(lines), intents.purge_report(old_keys, do_apply))
     if do_apply:
         db.session.commit()
     for line in lines:

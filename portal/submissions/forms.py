@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from portal.forms import no_control_chars
-from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
+from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA, FieldRule
 from portal.submissions.models import KIND_LABELS, Kind
 
 
@@ -52,7 +52,7 @@ class CanvasBase(FlaskForm):
 
     def canvas_fields(self):
         """The canvas fields of this form in the template's order (for the template)."""
-        from portal.submissions.canvas import CONFIGURABLE
+        from portal.reference.canvas import CONFIGURABLE
 
         return [self[key] for key in CONFIGURABLE if key in self]
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -23,14 +22,7 @@ from portal.accounts.models import User
 from portal.calls.models import Call
 from portal.extensions import db
 from portal.reference.models import Agenda2030Goal, FocusArea, Party, Perspective
-from portal.types import UTCDateTime, utcnow
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def stockholm_day(moment: datetime | None) -> date | None:
-    """The Europe/Stockholm calendar day of a UTC moment (the day a submission counts on)."""
-    return None if moment is None else moment.astimezone(STOCKHOLM).date()
+from portal.types import UTCDateTime, stockholm_day, utcnow
 
 
 def _submitted_on_default(context) -> date | None:

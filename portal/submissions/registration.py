@@ -8,15 +8,13 @@ concurrent submitters until commit; on SQLite the database write lock does. The 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.submissions.models import RegistrationCounter
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from portal.types import STOCKHOLM
 
 
 def next_registration(now: datetime) -> tuple[int, int, str]:

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -15,16 +14,15 @@ from portal import audit
 from portal.accounts.models import User
 from portal.calls.models import Call, CallState
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
-from portal.privacy import records
-from portal.submissions.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.submissions import signals
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
-from portal.triage.states import transition
+from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition
 from portal.types import utcnow
 
-EDITABLE_BY_SUBMITTER = {State.DRAFT, State.RECEIVED, State.AWAITING_INFO}
-WITHDRAWABLE = {State.RECEIVED, State.AWAITING_INFO}
 # Pressing Back after sending shows the form again, loaded anew, with the text the browser
 # kept; sending it again within this long is taken as the same submission, not a new one.
 RESEND_WINDOW = timedelta(hours=24)
@@ -120,7 +118,9 @@ def submit(submission: Submission, *, actor: User, now: datetime | None = None) 
     submission.party_id = actor.party_id
     _register(submission, now or utcnow(), actor=actor)
     _queue_receipt(
-        submission, link=f"{_base()}/mina-inlamningar/{submission.id}", locale=actor.locale or "sv"
+        submission,
+        link=external_url("submissions.detail", submission_id=submission.id),
+        locale=actor.locale or "sv",
     )
     return submission
 
@@ -158,7 +158,9 @@ def submit_resident(
     db.session.flush()
     raw_token = issue_private_link(submission)
     _register(submission, now, actor=None)
-    _queue_receipt(submission, link=f"{_base()}/mitt-bidrag/{raw_token}", locale=locale)
+    _queue_receipt(
+        submission, link=external_url("submissions.private", token=raw_token), locale=locale
+    )
     return submission, raw_token
 
 
@@ -222,10 +224,10 @@ def complete(
 ) -> dict[str, list]:
     """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox.
     `new_files`: the names of the files added with it (already stored by the caller)."""
-    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state not in COMPLETABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     changes = apply_canvas(submission, data)
-    records.seal_completion(submission, list(changes))  # beside the record, dated
+    signals.completed.send(submission, changed=list(changes))  # a dated completion
     if new_files:
         changes["files"] = [None, list(new_files)]
     if submission.state == State.AWAITING_INFO:  # back to the inbox
@@ -289,7 +291,7 @@ def _register(submission: Submission, now: datetime, *, actor: User | None) -> N
         action="submitted",
         changes={"reg_number": [None, number]},
     )
-    records.seal_received(submission)  # the record as received, written at commit
+    signals.registered.send(submission)  # the record as received, written at commit
 
 
 def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
@@ -303,5 +305,4 @@ def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
     )
 
 
-def _base() -> str:
-    return current_app.config["BASE_URL"]
+

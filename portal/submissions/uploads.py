@@ -25,7 +25,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -262,8 +261,9 @@ def delete_file(attachment) -> None:
     db.session.info.setdefault(FILES_TO_DELETE, set()).add(path_of(attachment))
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_files(session: Session) -> None:
+def delete_files(session: Session) -> None:
+    """Session hook (after_commit, portal/submissions/database.py): remove what
+    delete_file noted, now that the rows are gone for good."""
     for path in session.info.pop(FILES_TO_DELETE, ()):
         try:
             path.unlink(missing_ok=True)
@@ -271,6 +271,6 @@ def _delete_files(session: Session) -> None:
             log.warning("uploaded file %s not removed: %s", path.name, type(error).__name__)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_files(session: Session, previous_transaction) -> None:
+def keep_files(session: Session, previous_transaction) -> None:
+    """Session hook (after_soft_rollback): a rolled back deletion keeps its files."""
     session.info.pop(FILES_TO_DELETE, None)

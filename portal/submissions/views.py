@@ -26,21 +26,23 @@ from werkzeug.datastructures import FileStorage
 from portal import intents
 from portal.accounts.models import Role
 from portal.calls.models import Call
+from portal.calls.permissions import can_see_call
 from portal.extensions import db, limiter
+from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import (
-    can_see_call,
-    can_view_submission,
     is_employee,
     is_process_support,
     public,
     roles_required,
 )
+from portal.reference.canvas import STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea
 from portal.submissions import services, uploads
-from portal.submissions.canvas import STANDING_RULES, normalise_rules
 from portal.submissions.forms import canvas_form_class, new_form_key
 from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
+from portal.submissions.permissions import can_view_submission
+from portal.submissions.states import COMPLETABLE
 from portal.texts.services import get_text
 from portal.types import utcnow
 
@@ -145,8 +147,8 @@ def _render_form(call, form, *, submission=None, status=200, resident=False):
 
 
 def _load_own(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.submitter_id != current_user.id:
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.submitter_id != current_user.id:
         abort(404)  # someone else's id shows nothing, not even that it exists
     return submission
 
@@ -214,7 +216,7 @@ def edit(submission_id: int):
     submission = _load_own(submission_id)
     if submission.state == State.DRAFT:
         return _employee_canvas(submission.call, submission)
-    if submission.state in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state in COMPLETABLE:
         return _complete(submission, resident=False)
     flash(_("Inlämningen kan inte ändras längre."), "info")
     return redirect(url_for("submissions.detail", submission_id=submission.id))
@@ -289,8 +291,11 @@ def _already_sent(submission: Submission):
 def _draft_from_form(form) -> Submission | None:
     """The draft this form already saved (autosave or an earlier send), if any."""
     draft_id = (form.draft_id.data or "").strip()
-    if draft_id.isdigit():
-        return _load_own(int(draft_id))
+    if draft_id.isascii() and draft_id.isdigit():
+        submission_id = id_from_text(draft_id)
+        if submission_id is None:
+            abort(404)  # beyond any id: it names no draft
+        return _load_own(submission_id)
     found = services.find_by_form_key(form.form_key.data)
     if found is not None and found.submitter_id != current_user.id:
         abort(404)
@@ -302,11 +307,9 @@ def _draft_from_form(form) -> Submission | None:
 def autosave():
     """htmx autosave of the employee canvas (debounced); the page's button does the same."""
     call = None
-    call_id = request.form.get("call_id", "")
-    if call_id:
-        call = (
-            db.session.get(Call, int(call_id)) if call_id.isdigit() and len(call_id) < 10 else None
-        )
+    if request.form.get("call_id"):
+        call_id = id_from_text(request.form.get("call_id"))
+        call = db.session.get(Call, call_id) if call_id else None
         if call is None or call.published_at is None or not can_see_call(current_user, call):
             abort(404)  # the same as for a call that does not exist
     form = _form(call, resident=False, draft=True)
@@ -596,7 +599,7 @@ def private_attachment(token: str, attachment_id: int):
 
 def _complete(submission: Submission, *, resident: bool, token: str | None = None):
     """Add to a submitted entry while it awaits triage."""
-    if submission.state not in (State.RECEIVED, State.AWAITING_INFO):
+    if submission.state not in COMPLETABLE:
         flash(_("Inlämningen kan inte ändras längre."), "info")
         target = (
             url_for("submissions.private", token=token)

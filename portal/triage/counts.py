@@ -7,7 +7,7 @@ in the same transaction, so it is never stale and never needs a job to refresh i
 counts still come from `submissions` (see `portal.triage.inbox.state_counts`).
 
 The triggers live outside the ORM metadata (Alembic does not compare triggers); they are
-made by `install` after `create_all` and by the migration with the same SQL. A missing row
+declared in portal/triage/database.py and made by the migration with the same SQL. A missing row
 means zero: rows are made by the first submission in a state.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import ddl
 from portal.extensions import db
 
 TABLE = "submission_state_counts"
@@ -76,10 +75,6 @@ END $$""",
 BACKFILL = (
     f"INSERT INTO {TABLE} (state, total) SELECT state, count(*) FROM submissions GROUP BY state"
 )
-
-
-# Made after create_all (tests, benchmarks); the migration runs a frozen copy.
-install = ddl.after_create_all(sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
 
 
 def kept_totals() -> dict[str, int]:

@@ -7,30 +7,30 @@ state` on submissions alone, no joins), the rows one (many-to-ones joined eagerl
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
+from portal import paging
 from portal.accounts.models import Role, User, UserRole
 from portal.calls.models import Call
 from portal.extensions import db
-from portal.forms import day_from_args
+from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import STATE_LABELS, Kind, State, Submission
+from portal.submissions.states import OPEN as AWAITING_TRIAGE
 from portal.triage import search
 from portal.triage.counts import kept_totals
+from portal.types import STOCKHOLM
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PER_PAGE = 25
 MAX_QUERY_LENGTH = 200
 MANY = 2000  # more matches than this: walk the sort order rather than sort the matches
@@ -39,7 +39,7 @@ TEXT_CAP = 1000  # free text: the newest this many matches are searched further
 # Quick filters beside the single states. "Öppna" is what still needs process support.
 OPEN = "open"
 ALL = "all"
-OPEN_STATES = (State.RECEIVED, State.AWAITING_INFO)
+OPEN_STATES = tuple(s for s in State if s in AWAITING_TRIAGE)  # in the order of State
 INBOX_STATES = tuple(s for s in State if s != State.DRAFT)  # drafts are never in the inbox
 STATE_FILTERS = (OPEN, ALL, *(s.value for s in INBOX_STATES))
 QUICK_LABELS = {OPEN: _l("Öppna"), ALL: _l("Alla")}
@@ -231,8 +231,8 @@ class InboxFilters:
         raw = (args.get(name) or "").strip()
         if not raw:
             return None
-        if raw.isdigit() and int(raw) in known:
-            return int(raw)
+        if (chosen := id_from_text(raw)) in known:
+            return chosen
         self._ignored(what)
         return None
 
@@ -366,7 +366,7 @@ class InboxPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return paging.last_page(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -433,8 +433,7 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
     capped = _resolve_free_text(filters)
     counts = state_counts(filters)
     total = counts[filters.state]
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = paging.clamp(page, total, per_page)
     # The page's ids first, on submissions alone (PostgreSQL's search expression names the
     # canvas columns unqualified, so it must not meet the joined calls' title); then the rows
     # with their many-to-ones joined, in one statement.
@@ -475,12 +474,6 @@ def _resolve_free_text(filters: InboxFilters) -> bool:
     hits = search.hit_ids(filters.q, limit=TEXT_CAP + 1)
     filters.text_ids = hits[:TEXT_CAP]
     return len(hits) > TEXT_CAP
-
-
-def parse_page(raw: str | None) -> int:
-    """A page number from the address; anything odd is page 1."""
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 def state_tabs(filters: InboxFilters, counts: dict[str, int]) -> list[tuple[str, str, int, str]]:

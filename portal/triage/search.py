@@ -5,7 +5,8 @@ generated tsvector column of the canvas text (no stemming) with a GIN index; sto
 checking a row then costs a lookup instead of re-parsing twelve text columns, which is what
 makes walking the newest rows first cheap (`hit_ids`). Both match word prefixes ("rör" finds
 "rörelse"). These objects live outside the ORM metadata; `is_search_object` keeps Alembic's
-comparison from reporting them, and migrations create them with the same SQL.
+comparison from reporting them; they are declared in portal/triage/database.py, and
+migrations create them with the same SQL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     any_,
-    event,
     func,
     literal,
     literal_column,
@@ -25,7 +25,6 @@ from sqlalchemy import (
     text,
 )
 
-from portal import ddl
 from portal.extensions import db
 from portal.submissions.models import CANVAS_COLUMNS, Submission
 
@@ -63,27 +62,11 @@ POSTGRES_DDL = [
 MAX_TERMS = 8
 
 
-def install(connection) -> None:
-    """Create the search objects on this connection's database (create_all and migrations)."""
-    ddl.run(connection, sqlite=SQLITE_DDL, postgresql=POSTGRES_DDL)
-
-
-def uninstall(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-    else:
-        connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
-        connection.execute(text(f"ALTER TABLE submissions DROP COLUMN IF EXISTS {PG_COLUMN}"))
-
-
-@event.listens_for(Submission.__table__, "before_drop")
-def _before_drop(table, connection, **kw) -> None:
-    uninstall(connection)
-
-
-@event.listens_for(Submission.__table__, "after_create")
-def _after_create(table, connection, **kw) -> None:
-    install(connection)
+SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+POSTGRES_DROP = [
+    f"DROP INDEX IF EXISTS {PG_INDEX}",
+    f"ALTER TABLE submissions DROP COLUMN IF EXISTS {PG_COLUMN}",
+]
 
 
 def is_search_object(obj, name, type_, reflected, compare_to) -> bool:

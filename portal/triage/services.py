@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 
@@ -16,6 +15,7 @@ from portal import audit
 from portal.accounts.models import Role, User
 from portal.evaluation.models import Initiative, Phase
 from portal.extensions import db
+from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
 from portal.submissions.models import (
@@ -26,11 +26,8 @@ from portal.submissions.models import (
     submission_links,
 )
 from portal.submissions.services import issue_private_link
-from portal.triage.states import can_transition, transition
+from portal.submissions.states import OPEN, REOPENABLE, can_transition, transition
 from portal.types import utcnow
-
-OPEN_STATES = frozenset({State.RECEIVED, State.AWAITING_INFO})
-REOPENABLE = frozenset({State.DECLINED, State.DUPLICATE})
 
 
 class TriageRefused(Exception):
@@ -98,7 +95,7 @@ def classify(
     handler: User | None,
 ) -> bool:
     """Save the whole classification at once; one audit entry per changed field. True if any."""
-    if State(submission.state) not in OPEN_STATES:
+    if State(submission.state) not in OPEN:
         raise TriageRefused(
             _l("Bara inlämningar som är inkomna eller väntar på komplettering kan klassas.")
         )
@@ -397,15 +394,15 @@ def _tell_submitter(
     """E-mail the submitter, in their language, with a link to their submission (`page`: a
     page below it, such as "komplettera"). A resident's mail carries a private link of its
     own (the portal keeps only hashes, so it cannot repeat the receipt's)."""
-    base = current_app.config["BASE_URL"]
+    completing = page == "komplettera"
     if submission.is_resident:
         token = issue_private_link(submission)
-        link = f"{base}/mitt-bidrag/{token}" + (f"/{page}" if page else "")
+        endpoint = "submissions.private_complete" if completing else "submissions.private"
+        link = external_url(endpoint, token=token)
         locale = submission.resident_locale or "sv"
     else:
-        link = f"{base}/mina-inlamningar/{submission.id}" + (
-            "/redigera" if page == "komplettera" else ""
-        )
+        endpoint = "submissions.edit" if completing else "submissions.detail"
+        link = external_url(endpoint, submission_id=submission.id)
         locale = (submission.submitter.locale if submission.submitter else None) or "sv"
     queue_email(
         submission.contact_email,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.extensions import db
-from portal.submissions.canvas import FIELDS_BY_KEY
+from portal.reference.canvas import FIELDS_BY_KEY
 from portal.submissions.models import (
     FUNCTION_LABELS,
     STATE_LABELS,

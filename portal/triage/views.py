@@ -12,10 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import paging
 from portal.accounts.models import Role, User, UserRole
-from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Initiative
 from portal.extensions import db
+from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
@@ -27,6 +28,7 @@ from portal.submissions.models import (
     State,
     Submission,
 )
+from portal.submissions.states import OPEN, REOPENABLE, TransitionNotAllowed, can_transition
 from portal.triage import inbox as inbox_query
 from portal.triage import services, timeline
 from portal.triage.forms import (
@@ -42,8 +44,7 @@ from portal.triage.forms import (
     ReopenForm,
     UnlinkForm,
 )
-from portal.triage.states import TransitionNotAllowed, can_transition
-from portal.types import utcnow
+from portal.types import today_in_stockholm
 
 bp = Blueprint("triage", __name__, url_prefix="/inkorg")
 
@@ -79,7 +80,7 @@ def _filter_choices(options: inbox_query.InboxOptions) -> dict[str, list[tuple]]
 def inbox():
     options = inbox_query.load_options()
     filters = inbox_query.InboxFilters.from_args(request.args, options)
-    page = inbox_query.inbox_page(filters, inbox_query.parse_page(request.args.get("page")))
+    page = inbox_query.inbox_page(filters, paging.page_from_args(request.args, "page"))
     here = filters.url(page=page.page if page.page > 1 else None)
     context = {
         "options": options,
@@ -112,7 +113,7 @@ def _inbox_target(raw: str | None) -> str:
 
 
 def _ticked_ids() -> list[int]:
-    ids = {int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10}
+    ids = {id_from_text(v) for v in request.form.getlist("ids")} - {None}
     return sorted(ids)[:BULK_LIMIT]
 
 
@@ -195,8 +196,8 @@ class _Posted:
 
 
 def _load(submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.state == State.DRAFT:
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.state == State.DRAFT:
         abort(404)  # drafts are never in triage
     return submission
 
@@ -204,7 +205,7 @@ def _load(submission_id: int) -> Submission:
 def _choices(submission: Submission) -> dict:
     """Options of the classification form: current focus areas, active perspectives, all
     goals, process-support people; a value already chosen stays listed even if retired."""
-    today = utcnow().astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     areas = [
         a
         for a in db.session.scalars(select(FocusArea).order_by(FocusArea.name))
@@ -285,7 +286,7 @@ def _offered(submission: Submission) -> set[str]:
     """The actions the page offers: those the state machine permits from here."""
     state = State(submission.state)
     offered = {"related"}
-    if state in services.OPEN_STATES:
+    if state in OPEN:
         offered.add("classify")
     for name, target in (
         ("duplicate", State.DUPLICATE),
@@ -295,7 +296,7 @@ def _offered(submission: Submission) -> set[str]:
     ):
         if can_transition(submission, target):
             offered.add(name)
-    if state in services.REOPENABLE and can_transition(submission, State.RECEIVED):
+    if state in REOPENABLE and can_transition(submission, State.RECEIVED):
         offered.add("reopen")
     return offered
 

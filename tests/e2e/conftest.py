@@ -13,19 +13,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal import create_app
 from portal.config import TestConfig
 from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_users
 from portal.extensions import db as _db
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
@@ -46,7 +45,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 def app(tmp_path_factory):
     """The app the live server serves (overrides tests/conftest.py's `app` for e2e tests)."""
     config = TestConfig
-    if not os.environ.get("TEST_DATABASE_URL"):
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
 
         class E2EConfig(TestConfig):
@@ -64,26 +63,6 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs) -> None:  # one line per request is only noise here
-        pass
-
-
-class LiveServer:
-    def __init__(self, app) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.board.filters import period_start, periods, shift_months
-from portal.calls.forms import STOCKHOLM
 from portal.demo import seed_demo_content
+from portal.types import STOCKHOLM
 from tests.e2e.conftest import check_axe, login
 
 pytestmark = pytest.mark.e2e

@@ -6,32 +6,16 @@ New routes are covered automatically: the test walks app.url_map.
 from __future__ import annotations
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import Role
 from portal.permissions import AUTHENTICATED, PUBLIC, TokenAccess, access_of
+from portal.types import INTEGER_MAX
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
-
-DUMMY_ARGS = {"Integer": 999999, "Unicode": "x" * 43, "Path": "x", "UUID": "0" * 32}
-
-
-def _routes(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        args = {
-            name: DUMMY_ARGS.get(type(conv).__name__.replace("Converter", ""), "x")
-            for name, conv in rule._converters.items()
-        }
-        url = rule.build(args, append_unknown=False)[1] if args else rule.rule
-        for method in sorted(rule.methods & {"GET", "POST"}):
-            yield rule.endpoint, method, url
-
-
-def _request(client, method: str, url: str, token: str):
-    if method == "GET":
-        return client.get(url)
-    return client.post(url, data={"csrf_token": token})
+from tests.routes import converter_kind, rules
+from tests.routes import request as _request
+from tests.routes import routes as _routes
 
 
 def test_every_route_declares_its_access(app):
@@ -84,3 +68,44 @@ def test_logged_in_routes_open_to_every_role(app, client):
     user = make_user(roles={Role.BOARD})
     login(client, user)
     assert client.get("/konto").status_code == 200
+
+
+# --- path parameters the database cannot hold -------------------------------------------
+
+
+def test_every_int_path_parameter_stops_at_the_database_integer(app):
+    """portal/routing.py: an <int:...> beyond PostgreSQL's integer matches no route."""
+    bounds = {
+        (rule.rule, name): converter.max
+        for rule in rules(app)
+        for name, converter in rule._converters.items()
+        if converter_kind(converter) == "Integer"
+    }
+    assert bounds
+    assert set(bounds.values()) == {INTEGER_MAX}
+
+
+@pytest.mark.parametrize("number", [str(2**31), str(2**63), str(10**30), "9" * 5000])
+def test_an_id_beyond_the_database_integer_is_not_found(client, login_as, number):
+    """Not a 500 (SQLite: OverflowError beyond 64 bits) nor a 400 (PostgreSQL: DataError
+    beyond its integer), on a page or a form's action alike."""
+    login_as(Role.PROCESS_SUPPORT)
+    token = csrf_from(client.get("/inkorg").get_data(as_text=True))
+    assert client.get(f"/inkorg/{number}").status_code == 404
+    assert client.post(f"/inkorg/{number}/avsla", data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/hubb/{number}-namn").status_code == 404
+
+
+def test_the_largest_id_the_database_holds_still_reaches_the_view(client, login_as):
+    login_as(Role.PROCESS_SUPPORT)
+    assert client.get(f"/inkorg/{INTEGER_MAX}").status_code == 404  # the view's own 404
+    assert client.get("/inkorg/0").status_code == 404
+
+
+@pytest.mark.parametrize("segment", ["a\x00b", "\x01", "x\x7f"])
+def test_a_control_character_in_a_path_segment_matches_no_route(app, client, segment):
+    """PostgreSQL stores no NUL: /utlysningar/%00 reached the query and failed there (a
+    DataError, 400 "could not be stored")."""
+    with pytest.raises(NotFound):
+        app.url_map.bind("localhost").match(f"/utlysningar/{segment}")
+    assert client.get("/utlysningar/a%00b").status_code == 404

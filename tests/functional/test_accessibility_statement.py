@@ -106,6 +106,18 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(client, login_as, db):
     assert db.session.get(AccessibilityStatement, 1).service_name == "Idéportalen"
 
 
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "-1", "abc"])
+def test_a_version_that_is_no_number_is_a_stale_save_not_an_error(client, login_as, db, version):
+    """The hidden version is sent back as it was received; "²" passed str.isdigit() and
+    raised in int(): 500."""
+    login_as(Role.ADMIN)
+    data = {**form_values(client), "version": version, "service_name": "Idéportalen"}
+    response = client.post("/admin/tillganglighet", data=data)
+    assert response.status_code == 409
+    assert "Någon annan sparade redogörelsen medan du skrev." in response.get_data(as_text=True)
+    assert db.session.get(AccessibilityStatement, 1) is None
+
+
 def test_bad_input_is_refused_on_the_form_in_swedish(client, login_as, db):
     login_as(Role.ADMIN)
     data = form_values(client)

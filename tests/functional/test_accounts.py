@@ -219,6 +219,7 @@ def test_eleventh_attempt_on_an_account_is_refused_even_with_the_right_password(
     assert not is_logged_in(client)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_account_throttling_holds_across_clients(app, client, db):
     user = make_user()
@@ -237,6 +238,7 @@ def test_account_throttling_holds_across_clients(app, client, db):
     assert attempt_login(other, make_user().email, PASSWORD).status_code == 302
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_one_client_is_throttled_across_accounts(app, client, db):
     for i in range(30):
@@ -585,6 +587,7 @@ def test_the_demo_password_is_refused_for_real_accounts(client, db, smtp):
     assert "för vanligt" in text(response)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_reset_requests_are_throttled_per_account(client, db, smtp):
     user = make_user()
@@ -629,3 +632,57 @@ def test_an_invited_user_chooses_a_password_and_is_logged_in(client, db, smtp):
     assert set_new_password(client, link).status_code == 302
     assert is_logged_in(client)
     assert client.get(link).status_code == 410
+
+
+def test_one_invitation_link_sent_from_two_tabs_at_once_sets_one_password(app, db):
+    """Two tabs of the same link (each its own form key), sent together: one sets the
+    password, the other is told the link is used."""
+    import threading
+
+    from portal.audit import AuditEntry
+    from tests.browser import Browser
+
+    user = make_user(password=None, email="tva.flikar@example.org")
+    raw = services.issue_token(user, TokenPurpose.INVITE)
+    _db.session.commit()
+    url = f"/valkommen/{raw}"
+    tabs = []
+    for password in ("Forsta-fliken-losenord-2026", "Andra-fliken-losenord-2026"):
+        browser = Browser(app)
+        form = browser.form(browser.get(url), action=url)
+        form["password"], form["confirm"] = password, password
+        tabs.append((browser, form))
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send(tab):
+        barrier.wait()
+        statuses.append(tab[0].submit(tab[1]).status_int)
+
+    threads = [threading.Thread(target=send, args=(tab,)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 410]
+    set_entries = _db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "password_set")
+    ).all()
+    assert len(set_entries) == 1
+    assert _db.session.scalar(select(AccountToken.used_at)) is not None
+
+
+@pytest.mark.asvs("5.1.5")
+def test_reset_link_is_on_base_url_whatever_host_the_request_names(app, client, db, smtp):
+    """A forged Host header must not put another site's address into the e-mail."""
+    user = make_user(email="vardag@example.org")
+    page = client.get("/glomt-losenord", headers={"Host": "angripare.example"})
+    client.post(
+        "/glomt-losenord",
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "email": user.email},
+        headers={"Host": "angripare.example"},
+    )
+    [message] = smtp.wait_for(1)
+    body = smtp.body(message)
+    assert "angripare.example" not in body
+    assert f"{app.config['BASE_URL']}/losenord/" in body

@@ -204,6 +204,22 @@ def test_users_list_paginates_25_per_page_keeping_the_filter(client, admin):
     assert "Sida 2 av 2" in second
 
 
+@pytest.mark.parametrize("sida", [str(10**30), str(2**63), "3", "-1", "0", "abc", "²", ""])
+def test_users_list_page_number_out_of_range_shows_a_page_that_exists(client, admin, sida):
+    """A page number beyond the list is its last page; one that is not a number, the first.
+    10**30 used to reach the database as an OFFSET: 500 (SQLite), 400 (PostgreSQL)."""
+    for n in range(30):
+        make_user(name=f"Person {n:02d}", email=f"person{n:02d}@example.org", password=None)
+    response = client.get(f"/admin/anvandare?sida={sida}")
+    assert response.status_code == 200
+    if sida.isascii() and sida.isdigit() and int(sida) > 1:  # beyond the last page
+        assert names_listed(text(response)) == [f"Person {n:02d}" for n in range(24, 30)]
+        assert "Sida 2 av 2" in text(response)
+    else:
+        assert names_listed(text(response))[:2] == ["Ada Admin", "Person 00"]
+        assert "Sida 1 av 2" in text(response)
+
+
 def test_users_list_as_htmx_returns_only_the_results(client, admin):
     make_user(name="Olle Ost")
     response = post_form(

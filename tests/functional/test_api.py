@@ -17,8 +17,7 @@ from portal.api.openapi import document
 from portal.api.params import default_from
 from portal.audit import AuditEntry
 from portal.extensions import db as _db
-from portal.submissions.models import stockholm_day
-from portal.types import utcnow
+from portal.types import stockholm_day, utcnow
 from tests.board_factories import area_named, make_submission, party_named
 from tests.conftest import login
 from tests.factories import make_call, make_user
@@ -207,6 +206,10 @@ def test_ten_years_exactly_is_allowed(client, board_token):
         ("?from=20250101", "invalid_date", "from"),
         ("?from=2025-W01-1", "invalid_date", "from"),
         ("?to=igår", "invalid_date", "to"),
+        # Beyond the years 2000–2099 (the default `from` of to=0001-01-01 was year 0: 500).
+        ("?to=0001-01-01", "invalid_date", "to"),
+        ("?to=9999-12-31", "invalid_date", "to"),
+        ("?from=1999-12-31&to=2000-01-31", "invalid_date", "from"),
         ("?from=2025-03-01&to=2025-02-01", "invalid_range", "from"),
         ("?from=2015-01-01&to=2025-12-31", "range_too_long", "to"),
         ("?group=party,weekday", "unknown_group", "group"),
@@ -240,6 +243,11 @@ def test_error_message_says_what_is_wrong_in_swedish(client, board_token):
     assert error["message"] == (
         "Okänd gruppering weekday. Välj bland: party, focus_area, kind, call, month, quarter, year."
     )
+
+
+def test_a_date_beyond_the_years_the_api_counts_is_said(client, board_token):
+    error = get(client, board_token, "?to=9999-12-31").get_json()["error"]
+    assert error["message"] == "to måste vara ett datum från 2000-01-01 till 2099-12-31."
 
 
 def test_error_language_follows_accept_language(client, board_token):
@@ -379,6 +387,7 @@ def test_last_use_is_recorded_at_most_once_a_minute(client, db):
     assert token.last_used_at > first - timedelta(minutes=2)
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("11.1.4")
 def test_rate_limit_is_per_token(app, client, db):
     first = token_for(make_user(roles={Role.BOARD}))
@@ -468,6 +477,7 @@ def _seed(n: int) -> None:
         ),
     ],
 )
+@pytest.mark.slow
 def test_inflow_query_count_is_the_same_for_10_and_500_submissions(
     app, client, db, query, expected
 ):

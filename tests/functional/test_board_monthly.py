@@ -233,6 +233,7 @@ def base_only(monkeypatch):
     monkeypatch.setattr(monthly, "whole_months", lambda date_from, date_to: None)
 
 
+@pytest.mark.slow
 def test_long_spans_from_the_summary_equal_the_counts_from_submissions(several_years, monkeypatch):
     rng = several_years
     assert_kept()

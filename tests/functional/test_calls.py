@@ -14,8 +14,8 @@ from portal.audit import AuditEntry
 from portal.calls import services
 from portal.calls.models import Audience, Call
 from portal.extensions import db as _db
+from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
 from portal.reference.models import FocusArea
-from portal.submissions.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
 from portal.types import utcnow
 from tests.browser import Browser
 from tests.conftest import csrf_from, post_form

@@ -32,6 +32,8 @@ from portal.types import utcnow
 from tests.browser import Browser, path_of
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "cron-test-secret-key-0123456789-abcdefghij"
 BASE_URL = "https://ideportal.example.se"
@@ -255,6 +257,7 @@ def test_retention_dry_run_with_every_rule_off_says_so(database, home):
     assert lines[0].endswith(": provkörning, inget ändras")
     assert lines[1:] == [
         *(f"- {label}: regeln gäller inte" for label in LABELS.values()),
+        "- Formulärnycklar äldre än 7 dagar: 0 skulle tas bort",  # housekeeping, always on
         "Kör med --apply för att göra det.",
     ]
 
@@ -328,7 +331,8 @@ def attach_a_file_to_a_closed_submission(database: str, home: Path) -> Path:
 
 
 def in_three_years() -> str:
-    from portal.privacy.retention import shift_months, today_in_stockholm
+    from portal.privacy.retention import shift_months
+    from portal.types import today_in_stockholm
 
     return shift_months(today_in_stockholm(), 36).isoformat()
 

@@ -151,6 +151,8 @@ def judge(form, response) -> str | None:
 # searches. They are still posted above.
 from portal.intents import EXEMPT  # noqa: E402
 
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
+
 
 @pytest.fixture(scope="module")
 def server(walk):

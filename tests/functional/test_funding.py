@@ -87,7 +87,7 @@ def test_deciding_needs_the_mandate(client, login_as, amount, role, allowed):
 
 
 def services_tz():
-    from portal.calls.forms import STOCKHOLM
+    from portal.types import STOCKHOLM
 
     return STOCKHOLM
 

@@ -15,11 +15,13 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.extensions import db as _db
-from portal.submissions.canvas import CANVAS_FIELDS
+from portal.reference.canvas import CANVAS_FIELDS
 from portal.submissions.models import State, Submission
 from tests.factories import make_user
 from tests.functional.test_submissions import open_form
 from tests.functional.test_triage import act, fresh, resident_submission
+
+pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
 
 PROBES = [
     "<script>alert(1)</script>",

@@ -133,6 +133,14 @@ def test_unknown_filters_are_ignored_and_said(client):
     assert body.count("kändes inte igen och används inte.") == 3
 
 
+@pytest.mark.parametrize("sida", ["²", "-1", "abc", str(10**30)])
+def test_a_page_number_that_is_not_one_or_beyond_the_last_shows_a_page(client, sida):
+    make_hub_initiative("Promenadvänner")
+    response = client.get("/hubb", query_string={"sida": sida})
+    assert response.status_code == 200
+    assert "Promenadvänner" in html(response)
+
+
 @pytest.mark.parametrize("q", ['"', "'", "*", "OR", "NEAR(", "-", ":", '"äldre', "x" * 3000])
 def test_hostile_queries_answer_200(client, q):
     make_hub_initiative("Promenadvänner", summary="Äldre går.")

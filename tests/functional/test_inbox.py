@@ -332,11 +332,18 @@ def test_inbox_filter_form_works_without_javascript(client, triager):
         "page=-1",
         "page=abc",
         "page=99999999999999999999",
+        "page=²",
         "from=2026-13-45",
         "to=nonsense",
+        "from=0001-01-01",  # midnight in UTC of the day was before year 1: 500
+        "to=9999-12-31",  # and the day after was beyond year 9999
         "state=nonsense",
         "call=abc",
         "call=999999",
+        "call=²",
+        f"call={10**30}",
+        "handler=" + "9" * 5000,
+        "portfolio=²",
         "source=999",
         "portfolio=-3",
         "handler=x",
@@ -361,6 +368,15 @@ def test_inbox_very_long_search_is_cut_not_refused(client, triager):
 def test_inbox_bad_date_is_explained(client, triager):
     html = client.get("/inkorg?from=2026-13-45").get_data(as_text=True)
     assert "Datumet 2026-13-45 kunde inte läsas" in html
+
+
+def test_inbox_far_out_date_is_ignored_and_explained(client, triager):
+    add(row(1))
+    response = client.get("/inkorg?from=0001-01-01&to=9999-12-31")
+    assert listed(response) == ["SK-2026-0001"]
+    html = response.get_data(as_text=True)
+    assert "Datumet 0001-01-01 ligger utanför åren 2000–2099 och används inte." in html
+    assert "Datumet 9999-12-31 ligger utanför åren 2000–2099 och används inte." in html
 
 
 @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.EXPERT, Role.BOARD, Role.CORE_TEAM])
@@ -446,6 +462,17 @@ def test_bulk_with_nothing_ticked_is_refused(client, triager):
     assert audit_actions() == []
 
 
+@pytest.mark.parametrize("ticked", ["²", "9" * 30, "0", "abc"])
+def test_bulk_with_ids_that_are_no_ids_is_refused_as_nothing_ticked(client, triager, ticked):
+    """Nothing ticked: "²" passed str.isdigit() and raised in int() (500)."""
+    add(row(1))
+    elderly = area("Välmående och självständiga äldre")
+    response = bulk_post(client, {"ids": [ticked], "focus_area": str(elderly.id)})
+    assert response.status_code == 302
+    assert "Markera minst en inlämning" in client.get("/inkorg").get_data(as_text=True)
+    assert audit_actions() == []
+
+
 def test_bulk_with_no_choice_or_invalid_choice_is_refused(client, triager):
     employee = make_user(roles={Role.EMPLOYEE})
     add(row(1))
@@ -521,6 +548,7 @@ def seed_bulk(start: int, count: int, staff, call_id: int, areas: list[int], han
     _db.session.commit()
 
 
+@pytest.mark.slow
 def test_inbox_statement_count_is_the_same_for_10_and_5000_submissions(app, client, triager, staff):
     call = make_call()
     areas = list(_db.session.scalars(select(FocusArea.id)))

@@ -75,8 +75,12 @@ def test_agenda_add_keeps_order_and_refuses_closed_and_other_portfolio(client, l
     assert html.index(">Andra</a></h3>") < html.index(">Första</a></h3>")
     # Not offered, and refused when sent anyway.
     assert f'value="{closed.id}"' not in html and f'value="{other.id}"' not in html
-    for refused in (closed, other, first):
+    for refused in (closed, other):
         assert post_form(client, url, {"initiative": str(refused.id)}, page=page).status_code == 422
+    # Sent again (from an older page): it is on the agenda once, and the page says so.
+    again = post_form(client, url, {"initiative": str(first.id)}, page=page)
+    assert again.status_code == 303
+    assert "”Första” står redan på dagordningen." in client.get(page).get_data(as_text=True)
     assert (
         _db.session.scalar(select(AgendaItem.id).where(AgendaItem.initiative_id == closed.id))
         is None
@@ -201,7 +205,12 @@ def test_decision_outside_a_meeting_from_the_initiative(client, login_as):
     response = post_form(
         client,
         f"/initiativ/{initiative.id}/beslut",
-        {"outcome": "pilot_success", "decided_on": "2026-02-02", "rationale": "Nej."},
+        {
+            "outcome": "pilot_success",
+            "decided_on": "2026-02-02",
+            "rationale": "Nej.",
+            "latest": str(decision.id),  # the page shows the decision just taken
+        },
         page="/primoten",
     )
     assert response.status_code == 422

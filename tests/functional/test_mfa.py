@@ -278,6 +278,7 @@ def test_a_wrong_code_is_refused_and_recorded(client, db):
     assert actions(user)[-1] == "mfa_failed"
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("2.2.1")
 def test_codes_are_throttled_per_account(app, client, db):
     user = make_user(roles={Role.ADMIN})

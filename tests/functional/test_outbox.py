@@ -216,3 +216,35 @@ def test_mail_is_written_in_the_recipients_language(client, db, smtp):
     [message] = smtp.wait_for(1)
     assert message["Subject"] == "Reset your password for the Samhällskontraktet idea portal"
     assert "Hello" in smtp.body(message)
+
+
+def test_two_senders_at_once_send_each_message_once(app, db, smtp):
+    """A request's delivery and `flask outbox send` at the same moment: each message is
+    claimed before it is sent, so the SMTP server gets it once."""
+    import threading
+
+    from portal.mail.services import deliver
+
+    with app.test_request_context():
+        for n in range(30):
+            queue_email(f"mottagare{n}@example.org", "password_reset", "Ämne", link="x", user=None)
+    _db.session.commit()
+    barrier = threading.Barrier(3)
+    results = []
+
+    def sender():
+        with app.app_context():
+            barrier.wait()
+            results.append(deliver(limit=50))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    smtp.wait_for(30)
+    recipients = sorted(str(m["To"]) for m in smtp.messages)
+    assert recipients == sorted(f"mottagare{n}@example.org" for n in range(30))
+    assert sum(r.sent for r in results) == 30
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}

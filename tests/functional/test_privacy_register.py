@@ -127,6 +127,19 @@ def test_unknown_export_format_is_not_found(client, login_as, register):
     assert client.get("/diarium/export.pdf").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["page=²", f"page={10**30}", "page=-1", "year=²", "call=²", "year=-1", "call=" + "9" * 5000],
+)
+def test_register_odd_numbers_in_the_address_show_everything(client, login_as, register, query):
+    """Odd numbers are ignored: "²" passed str.isdigit() and failed in int() (500)."""
+    login_as(Role.PROCESS_SUPPORT)
+    response = client.get(f"/diarium?{query}")
+    assert response.status_code == 200
+    assert register["resident"].reg_number in response.get_data(as_text=True)
+    assert client.get(f"/diarium/export.csv?{query}").status_code == 200
+
+
 def test_register_pages_keep_the_filters(client, login_as, register, monkeypatch):
     from portal.privacy import register as listing
 

@@ -66,6 +66,7 @@ def migrated_app(url: str):
     return create_app(MigrationConfig)
 
 
+@pytest.mark.slow
 def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
     with db.engine.connect() as conn:
         made_by_create_all = outside_the_metadata(conn)
@@ -84,6 +85,7 @@ def test_migrations_build_the_schema_of_the_models(empty_database_url, db):
     assert {"submission_months_ai", "submitter_months_insert_delete"} & migrated["triggers"]
 
 
+@pytest.mark.slow
 def test_migrations_go_down_to_nothing_and_up_again(empty_database_url, db):
     with migrated_app(empty_database_url).app_context():
         flask_migrate.upgrade()

@@ -359,6 +359,10 @@ def test_the_admin_user_page_lists_events_newest_first_in_pages(app, client, db)
     assert "Sida 2 av 2" in fragment
     full = text(client.get(f"/admin/anvandare/{user.id}?handelser=2"))
     assert "<html" in full and "Sida 2 av 2" in full
+    # Beyond the last page: the last page (10**30 used to reach the database as an OFFSET).
+    beyond = client.get(f"/admin/anvandare/{user.id}?handelser={10**30}")
+    assert beyond.status_code == 200
+    assert "Sida 2 av 2" in text(beyond)
 
 
 def test_a_failed_code_is_an_event_of_the_account(client, db):

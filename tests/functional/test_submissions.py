@@ -152,6 +152,7 @@ def test_resident_honeypot_refuses_with_message(client):
     assert submissions() == []
 
 
+@pytest.mark.slow
 @pytest.mark.asvs("11.1.4")
 def test_resident_submissions_are_rate_limited_per_email(client):
     call = make_call()
@@ -282,6 +283,23 @@ def test_employee_autosave_creates_then_updates_one_draft(client, login_as):
     _db.session.refresh(draft)
     assert draft.title == "Andra"
     assert len(submissions()) == 1
+
+
+def test_employee_autosave_with_hidden_ids_that_are_no_ids(client, login_as):
+    """The hidden call_id and draft_id come back as sent: "²" passed str.isdigit() and
+    raised in int(), and 30 digits reached the database (OverflowError): 500."""
+    login_as(Role.EMPLOYEE)
+    form = open_form(client, "/lamna-in")
+    odd_call = client.post("/utkast", data={**form, "call_id": "²", "title": "Idé"})
+    assert odd_call.status_code == 404  # names no call the employee may see
+    assert submissions() == []
+    assert client.post("/utkast", data={**form, "title": "Idé"}).status_code == 200
+    [draft] = submissions()
+    assert draft.call_id is None
+    huge_draft = client.post("/utkast", data={**form, "draft_id": "9" * 30, "title": "Kapad"})
+    assert huge_draft.status_code == 404  # names no draft, as someone else's id
+    _db.session.refresh(draft)
+    assert draft.title == "Idé"
 
 
 def test_employee_submit_after_autosave_uses_the_same_draft(client, login_as):

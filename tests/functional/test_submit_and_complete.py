@@ -331,3 +331,37 @@ def test_double_click_on_complete_stores_the_file_once(app, browser, smtp):
         select(AuditEntry).where(AuditEntry.action == "completed_by_submitter")
     ).all()
     assert len(completions) == 1
+
+
+# --- what a changed hidden field must not reveal ----------------------------------------------
+
+
+def test_autosave_refuses_a_call_the_employee_cannot_see(browser):
+    hidden = make_call(audience="staff", published=False, title="Hemlig utlysning")
+    open_call = make_call(audience="staff")
+    browser.login(make_user(roles={Role.EMPLOYEE}))
+    page = browser.get(f"/utlysningar/{open_call.slug}")
+    form = browser.form(page, action=f"/utlysningar/{open_call.slug}")
+    form["title"] = "Mitt utkast"
+    form["call_id"].force_value(str(hidden.id))  # someone edits the page's hidden field
+    response = browser.submit(form, action="/utkast", headers={"HX-Request": "true"})
+    assert response.status_int == 404
+    assert "Hemlig utlysning" not in response.text
+    assert submissions() == []
+
+
+def test_a_known_form_key_never_shows_someone_elses_receipt(app, browser):
+    call = make_call()
+    page, form, sent = answer_call(browser, call)
+    key = form["form_key"].value
+    stranger = Browser(app)
+    page = stranger.get(f"/utlysningar/{call.slug}")
+    form = stranger.form(page, action=f"/utlysningar/{call.slug}")
+    form["form_key"].force_value(key)
+    form["kind"], form["title"], form["purpose"] = "idea", "Något annat", "Annan text."
+    form["name"], form["email"] = "Sam Främling", "sam@example.org"
+    response = stranger.submit(form, button=("action", "submit"))
+    assert response.status_int == 422
+    assert "Formuläret har redan använts." in " ".join(error_texts(response))
+    assert "Kim Invånare" not in response.text and "kim@example.org" not in response.text
+    assert len(submissions()) == 1

@@ -18,8 +18,8 @@ from portal.calls.models import Audience, Call, CallState
 from portal.calls.views import status_text
 from portal.demo import seed_demo_users
 from portal.extensions import db as _db
+from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
 from portal.reference.models import FocusArea
-from portal.submissions.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
 from portal.types import utcnow
 from tests.factories import make_user, party
 

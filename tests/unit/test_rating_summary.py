@@ -202,7 +202,7 @@ def test_requests_only_in_concept_phase(app, db):
         initiative = make_initiative(phase)
         with app.test_request_context():  # the e-mail is rendered
             if phase == Phase.CONCEPT:
-                assert len(services.request_ratings(initiative, [expert], actor=actor)) == 1
+                assert len(services.request_ratings(initiative, [expert], actor=actor).made) == 1
             else:
                 with pytest.raises(services.EvaluationRefused):
                     services.request_ratings(initiative, [expert], actor=actor)

@@ -1,4 +1,15 @@
-"""The one door for a submission's state: ALLOWED and transition(). Every path goes through it."""
+"""A submission's states: the one table of moves (ALLOWED), the one door that makes them
+(transition), and the sets the rest of the portal asks about, read off the table.
+
+    draft ─► received ◄─► awaiting_info          (the submitter's; triage's inbox)
+               │ ▲            │
+               ▼ │            ▼
+      duplicate, declined   in_portfolio, withdrawn   (decided; the first two can be undone)
+
+Submitting, completing, withdrawing and every triage action go through `transition()`, which
+refuses a move the table does not hold and writes the audit entry. `State` itself is in
+models.py with the labels people read.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +31,21 @@ ALLOWED: dict[State, frozenset[State]] = {
     State.IN_PORTFOLIO: frozenset(),
     State.WITHDRAWN: frozenset(),
 }
+
+# Read off the table, so that a change to it changes them too.
+# Awaiting triage: process support can still take it into a portfolio.
+OPEN = frozenset(s for s, targets in ALLOWED.items() if State.IN_PORTFOLIO in targets)
+# The submitter may still add to it (complete) or take it back (withdraw).
+WITHDRAWABLE = frozenset(s for s, targets in ALLOWED.items() if State.WITHDRAWN in targets)
+COMPLETABLE = OPEN
+# A triage decision that can be undone: its only way on is back to the inbox.
+REOPENABLE = frozenset(
+    s for s, targets in ALLOWED.items() if targets == {State.RECEIVED} and s != State.DRAFT
+)
+# Nothing follows: the initiative has taken over, or the submitter withdrew it.
+FINAL = frozenset(s for s, targets in ALLOWED.items() if not targets)
+# Settled without an initiative: the retention rule for closed submissions counts from here.
+CLOSED = REOPENABLE | (FINAL - {State.IN_PORTFOLIO})
 
 
 class TransitionNotAllowed(Exception):

@@ -1,4 +1,5 @@
-"""SK's initiative canvas: the fields, in the template's order and wording (DOMAIN.md).
+"""SK's initiative canvas: the fields, in the template's order and wording (reference data,
+like the focus areas: calls choose which fields they ask for, submissions hold the answers).
 
 One list drives the form, a call's field settings, the display of a submission and search.
 """
