@@ -4,20 +4,20 @@ Swedish labels and buttons of the pages, never by posting to the app directly.""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from portal.calls.forms import STOCKHOLM
+from portal.types import today_in_stockholm
 
 NAV = "nav[aria-label=Huvudmeny]"
 
 
 def today() -> date:
     """Today in Stockholm: the portal's dates (meetings, decisions) are Stockholm days."""
-    return datetime.now(STOCKHOLM).date()
+    return today_in_stockholm()
 
 
 def nav(page, name: str) -> None:
