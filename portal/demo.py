@@ -226,19 +226,30 @@ DEMO_RESIDENTS = [
 
 def seed_demo_content() -> dict[str, int]:
     """Demo content beyond accounts; each capability adds its own part here."""
+    from sqlalchemy import func, update
+
     from portal.board.demo import seed_demo_follow_up
     from portal.calls.demo import seed_demo_calls
     from portal.hub.demo import seed_demo_hub
+    from portal.mail.models import OutboxMessage, OutboxStatus
 
+    first_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
     calls = seed_demo_calls()
     submissions = seed_demo_submissions()
-    return {
+    added = {
         "utlysningar": calls,
         "inlämningar": submissions,
         "triage": seed_demo_process(),
         "uppföljning": seed_demo_follow_up(),
         "hubben": seed_demo_hub(),  # after the process: it publishes what the demo made
     }
+    # No demo e-mail goes out, whichever part queued it.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id > first_mail)
+        .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="demo: not sent")
+    )
+    return added
 
 
 def _demo_audit(submission, action: str, at, changes: dict) -> None:
@@ -391,9 +402,9 @@ def seed_demo_process() -> int:
     from portal.evaluation.phases import decide
     from portal.mail.models import OutboxMessage, OutboxStatus
     from portal.reference.models import Criterion, FocusArea
-    from portal.submissions.models import STOCKHOLM, SkFunction, State, Submission
+    from portal.submissions.models import SkFunction, State, Submission
     from portal.triage import services as triage
-    from portal.types import utcnow
+    from portal.types import STOCKHOLM, utcnow
 
     if db.session.scalar(select(func.count(Initiative.id))):
         return 0

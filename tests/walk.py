@@ -214,13 +214,13 @@ def prepare(database: WalkDatabase) -> Walk:
     from portal.accounts.services import invite_user, issue_token
     from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_content, seed_demo_users
     from portal.evaluation.models import Initiative, Phase
-    from portal.evaluation.services import request_funding
+    from portal.evaluation.services import add_to_agenda, plan_meeting, request_funding
     from portal.reference.seed import seed_reference
     from portal.submissions.models import PrivateLink, State, Submission
     from portal.submissions.services import issue_private_link, save_draft, submit_resident
     from portal.submissions.uploads import CheckedUpload, store
     from portal.triage.services import link_related, request_info
-    from portal.types import utcnow
+    from portal.types import today_in_stockholm, utcnow
     from tests.factories import make_call
 
     app = database.app
@@ -255,6 +255,12 @@ def prepare(database: WalkDatabase) -> Walk:
         initiative = db.session.scalar(
             select(Initiative).where(Initiative.phase == Phase.PILOT.value).limit(1)
         ) or db.session.scalar(select(Initiative).limit(1))
+        # A priority meeting held today with an initiative still to decide on.
+        meeting = plan_meeting(
+            held_on=today_in_stockholm(), portfolio=initiative.portfolio,
+            title="Dagens primöte", actor=support,
+        )  # fmt: skip
+        add_to_agenda(meeting, initiative, actor=support)
         request_funding(
             initiative, amount_kr=40_000, purpose="Material till piloten.",
             period_start=utcnow().date(), period_end=utcnow().date(),

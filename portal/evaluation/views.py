@@ -18,7 +18,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from portal.accounts.models import Role, User, UserRole
-from portal.calls.forms import STOCKHOLM
 from portal.errors import render_error
 from portal.evaluation import services
 from portal.evaluation.forms import (
@@ -73,7 +72,7 @@ from portal.permissions import (
 from portal.reference.models import FocusArea, Portfolio
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS, Submission
 from portal.triage import services as triage_services
-from portal.types import utcnow
+from portal.types import STOCKHOLM, utcnow
 
 bp = Blueprint("evaluation", __name__)
 
