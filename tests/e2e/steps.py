@@ -37,11 +37,6 @@ def link_in(smtp, message: EmailMessage, path: str) -> str:
     raise AssertionError(f"no link to {path} in the e-mail:\n{body}")
 
 
-def flash(page) -> str:
-    """The text of the page's flash messages (all of them, one per line)."""
-    return "\n".join(page.locator(".flashes .flash").all_inner_texts())
-
-
 # --- process support and the Core Team -------------------------------------------------
 
 
