@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -74,6 +75,23 @@ MESSAGES = {
     "submissions.call_page": _l("Ditt bidrag är redan inskickat. Här är kvittot."),
     "submissions.new": _l("Inlämningen är redan inskickad."),
 }
+
+
+# What a repeat must still do for the person, by endpoint: a function of where the first
+# answer led (on_repeat registers it). A resident's receipt is shown only to the browser
+# session that sent the form, and the first answer's cookie may never have reached the
+# browser: a second click cancels the first request in the browser, not on the server.
+REPEAT_HOOKS: dict[str, Callable[[str | None], None]] = {}
+
+
+def on_repeat(endpoint: str):
+    """Register `function(result_url)` to run when a used key of `endpoint` comes again."""
+
+    def register_hook(function: Callable[[str | None], None]):
+        REPEAT_HOOKS[endpoint] = function
+        return function
+
+    return register_hook
 
 
 class Intent(db.Model):
@@ -158,6 +176,9 @@ def _already_done(key: str):
         db.session.rollback()
         time.sleep(0.1)
     endpoint = row.endpoint if row is not None else request.endpoint
+    hook = REPEAT_HOOKS.get(endpoint)
+    if hook is not None:
+        hook(row.result_url if row is not None else None)
     flash(MESSAGES.get(endpoint, ALREADY_DONE), "info")
     target = (
         (row.result_url if row is not None else None)

@@ -211,6 +211,20 @@ class SmtpSink:
             time.sleep(0.05)
         return self.messages
 
+    def wait_for_mail(
+        self, to: str, subject: str = "", count: int = 1, timeout: float = 10.0
+    ) -> list[EmailMessage]:
+        """The messages to `to` whose subject contains `subject`, once there are `count` of
+        them (or the timeout has passed: the caller asserts how many came)."""
+
+        def matching() -> list[EmailMessage]:
+            return [m for m in self.messages if m["To"] == to and subject in str(m["Subject"])]
+
+        deadline = time.monotonic() + timeout
+        while len(matching()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return matching()
+
     def body(self, message: EmailMessage) -> str:
         return message.get_body(preferencelist=("plain",)).get_content()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
+from portal import intents
 from portal.accounts.models import Role
 from portal.calls.models import Call
 from portal.calls.permissions import can_see_call
@@ -430,6 +433,19 @@ def _resident_already_sent(submission: Submission):
         "info",
     )
     return redirect(url_for("submissions.receipt", submission_id=submission.id))
+
+
+@intents.on_repeat("submissions.call_page")
+def _receipt_for_a_repeat(result_url: str | None) -> None:
+    """The same resident form sent again after the first one registered (two quick clicks):
+    this browser may see the receipt the first sending led to, as when the view finds a
+    resend itself (the same address and canvas), even if the first answer never reached it."""
+    match = re.fullmatch(r"/kvitto/(\d+)", result_url or "")
+    submission = db.session.get(Submission, int(match.group(1))) if match else None
+    if submission is None or submission.id in session.get(RECEIPTS_KEY, []):
+        return
+    if _same_resident_canvas(submission, _form(submission.call, resident=True)):
+        _remember_receipt(submission)
 
 
 @bp.get("/kvitto/<int:submission_id>")

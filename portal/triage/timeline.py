@@ -77,6 +77,7 @@ FIELD_LABELS = {
     "kind": _l("Typ"),
     "consent_named_publicly": _l("Får nämnas med namn offentligt"),
     "consent_news": _l("Vill få nyheter från Samhällskontraktet"),
+    "files": _l("Bifogade filer"),  # added with a completion
 }
 
 

@@ -74,8 +74,10 @@ def live_server(app) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def base_url(live_server, db) -> str:
-    """The live server's address, with a clean database holding the demo accounts."""
+def base_url(app, live_server, db) -> str:
+    """The live server's address, with a clean database holding the demo accounts. Links in
+    the e-mail the app sends lead to it (BASE_URL), so a test can follow them."""
+    app.config["BASE_URL"] = live_server.url
     seed_demo_users()
     db.session.commit()
     return live_server.url
@@ -222,6 +224,12 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     support are asked for the code of their authenticator app, computed here from the demo
     accounts' secret (portal/demo.py, documented in the README)."""
     page.goto("/logga-in")
+    log_in_here(page, email, password)
+
+
+def log_in_here(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in the login form the page shows (where a link led someone who was not logged in)
+    and the code when asked; the portal then takes the person where the link pointed."""
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
@@ -244,6 +252,14 @@ def enter_totp_code(page, secret: str) -> None:
             return
         time.sleep(30 - time.time() % 30 + 0.5)
     pytest.fail("the code from the authenticator app was refused")
+
+
+def screenshot(page, name: str, directory: Path = ROOT / "test-artifacts") -> Path:
+    """A full-page screenshot, to look at by hand (test-artifacts/ is git-ignored)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 _axe_source: str | None = None

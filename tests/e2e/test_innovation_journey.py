@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.calls.forms import STOCKHOLM
 from portal.evaluation.models import Decision, Initiative, Phase
 from portal.extensions import db as _db
 from portal.reference.models import Criterion
-from portal.types import utcnow
 from tests.e2e.conftest import check_axe, login
-from tests.process_factories import make_initiative
+from tests.e2e.steps import decide_at_meeting, plan_meeting, put_on_agenda, request_rating, today
+from tests.process_factories import ELDERLY, make_initiative
 
 pytestmark = pytest.mark.e2e
 
@@ -30,9 +29,7 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     support = page_factory()
     login(support, "processtod@example.org")
     support.goto(f"/initiativ/{initiative.id}")
-    support.get_by_label(expert.name).check()
-    support.get_by_role("button", name="Skicka förfrågan").click()
-    support.wait_for_load_state()
+    request_rating(support, expert.name)
 
     # The expert rates every criterion.
     rater = page_factory()
@@ -44,20 +41,12 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     rater.get_by_role("button", name="Spara bedömningen").click()
     rater.wait_for_load_state()
 
-    # Process support plans a meeting and puts the initiative on the agenda; the Core Team
-    # decides when the meeting is held (today).
-    held_on = utcnow().astimezone(STOCKHOLM).date()
-    support.goto("/primoten/nytt")
-    support.get_by_label("Datum").fill(held_on.isoformat())
-    support.get_by_label("Fokusområde").select_option(str(initiative.focus_area_id))
-    support.get_by_label("Rubrik").fill("Primöte om äldres välbefinnande")
-    support.get_by_role("button", name="Planera primötet").click()
-    support.wait_for_load_state()
-    support.get_by_label("Initiativ").select_option(str(initiative.id))
-    support.get_by_role("button", name="Lägg till").click()
-    support.wait_for_load_state()
-    assert support.get_by_role("heading", name=CASE, exact=True).is_visible()
-    meeting_url = support.url.split("#")[0]
+    # Process support plans a meeting today and puts the initiative on the agenda.
+    held_on = today()
+    meeting_url = plan_meeting(
+        support, held_on=held_on, focus_area=ELDERLY, title="Primöte om äldres välbefinnande"
+    )
+    put_on_agenda(support, meeting_url, CASE)
     check_axe(support)
 
     # The Core Team decides: on to the next phase.
@@ -65,11 +54,13 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     login(core, "coreteam@example.org")
     core.goto(meeting_url)
     assert core.locator(".spider-svg").count() == 1  # the expert's rating is shown
-    core.get_by_label("Går vidare till nästa fas").check()
-    core.get_by_label("Motivering").fill("Stor invånarnytta och flera parter vill delta.")
-    core.get_by_role("button", name="Registrera beslutet").click()
-    core.wait_for_load_state()
-    assert "Beslutet om" in core.locator(".flash-success").inner_text()
+    decide_at_meeting(
+        core,
+        meeting_url,
+        CASE,
+        "Går vidare till nästa fas",
+        "Stor invånarnytta och flera parter vill delta.",
+    )
     check_axe(core)
 
     _db.session.expire_all()
@@ -87,32 +78,3 @@ def test_concept_is_rated_put_on_the_agenda_and_decided_into_pilot(page_factory)
     minutes = core.locator("main").inner_text()
     assert CASE in minutes and "Konceptfas → Pilotfas" in minutes
     check_axe(core)
-
-
-def test_back_and_send_again_registers_the_decision_once(page):
-    """Back loads the initiative page anew (a new form key, the phase after the decision) and
-    Chromium restores the chosen outcome and the rationale; sending it again must not take
-    the initiative on a second phase."""
-    initiative = make_initiative("Lånecyklar till äldre", phase=Phase.IDEA)
-    login(page, "coreteam@example.org")
-    page.goto(f"/initiativ/{initiative.id}")
-    page.get_by_label("Går vidare till nästa fas").check()
-    page.get_by_label("Motivering").fill("Tydligt behov hos äldre i Västerås.")
-    page.get_by_role("button", name="Registrera beslutet").click()
-    page.wait_for_load_state()
-    assert "Beslutet är registrerat" in page.locator(".flash-success").inner_text()
-
-    page.go_back()
-    page.wait_for_load_state()
-    assert page.get_by_label("Motivering").input_value() == "Tydligt behov hos äldre i Västerås."
-    page.get_by_role("button", name="Registrera beslutet").click()
-    page.wait_for_load_state()
-
-    message = page.locator(".flash-info").inner_text()
-    assert message.startswith("Det här beslutet är redan registrerat: Går vidare till nästa fas")
-    decision = _db.session.scalar(select(Decision).where(Decision.initiative_id == initiative.id))
-    assert page.url.endswith(f"/initiativ/{initiative.id}#beslut-{decision.id}")
-    _db.session.expire_all()
-    assert _db.session.get(Initiative, initiative.id).phase == Phase.CONCEPT
-    assert len(_db.session.scalars(select(Decision)).all()) == 1
-    check_axe(page)

@@ -9,6 +9,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_horizontal_scroll, check_axe, login
 
@@ -63,7 +64,7 @@ def test_enrolment_and_login_with_a_code(page, page_factory):
     # This step's code went to the enrolment and works once; the app's next one is accepted.
     page.get_by_label("Kod från appen").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Logga in").click()
-    assert page.get_by_role("button", name="Logga ut").is_visible()  # logged in
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()  # logged in
     page.goto("/konto/tvastegsverifiering")
     assert "Återställningskoder kvar" in page.content()
     check(page)

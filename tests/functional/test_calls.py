@@ -17,6 +17,7 @@ from portal.extensions import db as _db
 from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES
 from portal.reference.models import FocusArea
 from portal.types import utcnow
+from tests.browser import Browser
 from tests.conftest import csrf_from, post_form
 from tests.factories import party
 
@@ -382,6 +383,17 @@ def test_public_list_hides_drafts_and_staff_calls_from_anonymous(client, db):
     assert CHILDREN in page
     assert "Utkastet" not in page
     assert "Välbefinnande bland äldre" not in page
+
+
+def test_start_page_leads_a_resident_to_the_open_calls(app, db):
+    make_call("Barn i rörelse")
+    browser = Browser(app)
+    home = browser.get("/")
+    card = next(c for c in home.html.select(".card") if c.h2.get_text() == "Är du invånare?")
+    links = card.select("a[href]")
+    assert [a.get_text() for a in links] == ["Se de öppna utlysningarna"]
+    calls = browser.get(links[0]["href"])
+    assert [a.get_text() for a in calls.html.select(".call-card h3 a")] == ["Barn i rörelse"]
 
 
 def test_public_list_hides_staff_calls_from_residents_roles(client, login_as):

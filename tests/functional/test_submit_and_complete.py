@@ -75,7 +75,7 @@ def test_resident_completes_through_the_link_in_the_mail(app, browser, smtp):
     _, _, sent = answer_call(browser, call, files={"visual_file": Upload("skiss.png", png())})
     assert sent.status_int == 302, error_texts(sent)
     [submission] = submissions()
-    ask_for_more(app, submission)
+    staff = ask_for_more(app, submission)
     assert submissions()[0].state == State.AWAITING_INFO
 
     link = private_link(smtp, index=1)  # the information request has a link to the form
@@ -95,6 +95,18 @@ def test_resident_completes_through_the_link_in_the_mail(app, browser, smtp):
     assert sorted(a.original_name for a in saved.attachments) == ["plan.pdf", "skiss.png"]
     done = browser.get(response.headers["Location"])
     assert "Tack! Dina ändringar är sparade." in flashes(done)
+
+    # Process support sees the completion in the submission's events, in Swedish.
+    triage = staff.get(f"/inkorg/{submission.id}")
+    [completed] = [
+        li for li in triage.html.select(".timeline > li") if "Kompletterad av inlämnaren" in li.text
+    ]
+    assert [c.get_text() for c in completed.select("ul li")] == [
+        "Status: Väntar på komplettering → Inkommen",
+        "Syfte, behov, målgrupp: Fler barn rör på sig på rasterna. → Vi börjar med två skolor i "
+        "Västerås.",
+        "Bifogade filer: – → plan.pdf",
+    ]
 
 
 def test_employee_completes_on_their_own_page(app, browser, smtp):
@@ -121,6 +133,31 @@ def test_employee_completes_on_their_own_page(app, browser, smtp):
     [saved] = submissions()
     assert saved.state == State.RECEIVED
     assert saved.purpose == "Fallolyckor bland äldre i eget boende."
+
+
+def test_back_to_a_sent_draft_says_it_is_already_sent(browser):
+    """Back after sending a draft opens its edit address again: the completion form, which
+    says the submission is sent (and has no "Skicka in" to press)."""
+    browser.login(make_user(roles={Role.EMPLOYEE}))
+    draft = save_draft_with_file(browser)
+    url = f"/mina-inlamningar/{draft.id}/redigera"
+    form = browser.form(browser.get(url), action=url)
+    sent = browser.submit(form, button=("action", "submit"))
+    assert sent.status_int == 302, error_texts(sent)
+
+    back = browser.get(url)
+    lead = back.html.select_one("p.lead").get_text()
+    assert lead.startswith("Inlämningen är redan inskickad. Ändra eller lägg till")
+    assert [b.get_text() for b in back.html.select("main form button")] == ["Spara ändringarna"]
+    assert len(submissions()) == 1
+
+
+def test_resident_completion_form_says_the_entry_is_already_sent(browser, smtp):
+    answer_call(browser, make_call())
+    link = private_link(smtp)
+    page = browser.get(f"{link}/komplettera")
+    lead = page.html.select_one("p.lead").get_text()
+    assert lead.startswith("Ditt bidrag är redan inskickat. Ändra eller lägg till")
 
 
 # --- attachments on a draft or a submission that already has one ------------------------
@@ -199,6 +236,60 @@ def test_back_and_send_again_registers_one_submission(browser, smtp):
     receipt = browser.get(again.headers["Location"])
     assert any(only.reg_number in f and "redan" in f for f in flashes(receipt))
     assert count(OutboxMessage) == 1
+
+
+def test_second_click_whose_first_answer_was_dropped_shows_the_receipt(browser, smtp):
+    """Two quick clicks: the browser drops the first answer, and the session cookie that lets
+    it see the receipt, and shows the second's. The second (the same one-time key) leads to
+    the receipt of the first, which this browser may see."""
+    call = make_call()
+    page = browser.get(f"/utlysningar/{call.slug}")
+    form = browser.form(page, action=f"/utlysningar/{call.slug}")
+    form["kind"] = "idea"
+    form["title"] = "Rörelsebingo på rasten"
+    form["purpose"] = "Fler barn rör på sig på rasterna."
+    form["name"] = "Kim Invånare"
+    form["email"] = "kim@example.org"
+    before = list(browser.cookiejar)
+    first = browser.submit(form, button=("action", "submit"))
+    assert first.status_int == 302, error_texts(first)
+    browser.cookiejar.clear()  # the first answer never reached the browser
+    for cookie in before:
+        browser.cookiejar.set_cookie(cookie)
+
+    second = browser.submit(form, button=("action", "submit"))
+    [only] = submissions()
+    assert second.status_int == 303
+    assert path_of(second.headers["Location"]) == f"/kvitto/{only.id}"
+    receipt = browser.get(second.headers["Location"])
+    assert receipt.status_int == 200
+    assert receipt.html.select_one(".reg-number").get_text() == only.reg_number
+    assert flashes(receipt) == ["Ditt bidrag är redan inskickat. Här är kvittot."]
+    assert count(OutboxMessage) == 1
+
+
+def test_a_resent_form_key_never_shows_the_receipt_of_other_words(browser, smtp):
+    """The one-time key of a form that registered a submission, sent with other words or
+    another address: no receipt for this browser (as for the canvas's own form key)."""
+    call = make_call()
+    page = browser.get(f"/utlysningar/{call.slug}")
+    form = browser.form(page, action=f"/utlysningar/{call.slug}")
+    form["kind"] = "idea"
+    form["title"] = "Rörelsebingo på rasten"
+    form["purpose"] = "Fler barn rör på sig på rasterna."
+    form["name"] = "Kim Invånare"
+    form["email"] = "kim@example.org"
+    before = list(browser.cookiejar)
+    assert browser.submit(form, button=("action", "submit")).status_int == 302
+    browser.cookiejar.clear()
+    for cookie in before:
+        browser.cookiejar.set_cookie(cookie)
+
+    form["email"] = "someone.else@example.org"
+    second = browser.submit(form, button=("action", "submit"))
+    [only] = submissions()
+    assert second.status_int == 303
+    assert browser.get(second.headers["Location"]).status_int == 404
 
 
 def test_employee_back_and_send_again_registers_one_submission(browser):

@@ -495,6 +495,26 @@ def test_accept_creates_initiative_and_mails(client, triager, smtp):
     assert "/portfolj" not in html and "/avsla" not in html and "/dubblett" not in html
 
 
+def test_accepted_submission_links_to_its_initiative(client, triager):
+    submission, _token = resident_submission()
+    triage_services.classify(
+        fresh(submission),
+        actor=triager,
+        focus_area=area(),
+        sk_function=None,
+        initiative_type=None,
+        perspectives=[],
+        goals=[],
+        handler=None,
+    )
+    _db.session.commit()
+    assert act(client, submission, "portfolj", prefix="accept").status_code == 302
+    initiative = _db.session.scalar(select(Initiative))
+    link = f'<a href="/initiativ/{initiative.id}">Rörelsebingo på rasten</a> (Idéfas, {AREA})'
+    assert link in page(client, submission)
+    assert client.get(f"/initiativ/{initiative.id}").status_code == 200
+
+
 def test_accept_without_focus_area_is_refused(client, triager):
     submission, _token = resident_submission()
     response = act(client, submission, "portfolj", prefix="accept")
