@@ -205,13 +205,14 @@ class WalkDatabase:
 
 def prepare(database: WalkDatabase) -> Walk:
     """Demo data, and what the demo lacks for a form to show: a project leader, an invited
-    user, a password-reset link, an unpublished call, an open funding request asked for by the
+    user, a password-reset link, a board member's API key, an unpublished call, an open funding request asked for by the
     Core Team, two related submissions, a resident waiting to complete and one who consented,
     an employee with two-factor authentication and a second logged-in browser, and someone
     half-way through logging in. Every actor logged in; then the snapshot."""
     from portal.accounts.models import Role, TokenPurpose, User, UserRole
     from portal.accounts.passwords import hash_password
     from portal.accounts.services import invite_user, issue_token
+    from portal.api.services import create_token
     from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_content, seed_demo_users
     from portal.evaluation.funding.services import request_funding
     from portal.evaluation.meetings.services import add_to_agenda, plan_meeting
@@ -289,6 +290,8 @@ def prepare(database: WalkDatabase) -> Walk:
         consenting.consent_news = True
         for submission in (waiting, consenting):
             walk.token_pages.append(f"/mitt-bidrag/{issue_private_link(submission)}")
+        board = users[ACTORS["styrelsen"]]
+        create_token(board, "Kalkylarket", None, actor=board)  # its page shows "Återkalla"
         db.session.commit()
         # The demo's residents have the private links "demo-token-<n>" (portal/demo.py).
         known = {hashlib.sha256(f"demo-token-{n}".encode()).hexdigest(): n for n in range(200)}

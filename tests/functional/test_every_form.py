@@ -35,12 +35,6 @@ def _png() -> bytes:
 
 PNG = _png()
 
-# POST routes no page shows a form for, and why.
-NO_FORM = {
-    "api_tokens.revoke": "shown only for a live API token; the demo has none (tests/functional/test_api_tokens.py)",
-}
-
-
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory):
     database = WalkDatabase(tmp_path_factory.mktemp("walk"))
@@ -80,7 +74,7 @@ def test_the_walk_meets_every_role_and_every_form(walk, forms):
         for rule in walk.app.url_map.iter_rules()
         if "POST" in (rule.methods or ()) and rule.endpoint != "static"
     }
-    missing = routes - posted - set(NO_FORM)
+    missing = routes - posted
     assert not missing, f"POST routes no walked page has a form for: {sorted(missing)}"
     unknown = sorted(e for e in posted if e.startswith("?"))
     assert not unknown, f"forms posting to no route: {unknown}"
