@@ -75,7 +75,6 @@ def register_cli(app: Flask) -> None:
     def record_check(report) -> None:
         """Record an automated check (the JSON the browser tests write) for the statement."""
 
-
         try:
             check = record(json.load(report))
         except ValueError as error:
@@ -95,7 +94,6 @@ def register_cli(app: Flask) -> None:
     def create_admin(email: str, name: str) -> None:
         """Create an administrator (the first one) and print an invitation link to choose a
         password. Nothing is e-mailed: give the person the link."""
-
 
         email, name = normalise_email(email), name.strip()
         try:

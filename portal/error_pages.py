@@ -36,6 +36,8 @@ TEXTS = {
     ),
     503: (_l("Tjänsten är inte tillgänglig"), _l("Försök igen om en stund.")),
 }
+
+
 def render_error(code: int, text=None):
     """The error page for `code`, with `text` instead of the usual one."""
     title, default_text = TEXTS[code]

@@ -36,6 +36,7 @@ CSRF_TEXT = _l(
     "skicka igen."
 )
 
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

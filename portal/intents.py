@@ -181,10 +181,7 @@ def _already_done(key: str):
         hook(row.result_url if row is not None else None)
     flash(MESSAGES.get(endpoint, ALREADY_DONE), "info")
     target = (
-        (row.result_url if row is not None else None)
-        or _private_page()
-        or _referrer_path()
-        or "/"
+        (row.result_url if row is not None else None) or _private_page() or _referrer_path() or "/"
     )
     return redirect(target, code=303)
 
@@ -217,8 +214,10 @@ def _storable(url: str | None) -> str | None:
     path = parts.path or "/"
     if path.startswith(PRIVATE_PREFIXES):
         return None
-    full = path + (f"?{parts.query}" if parts.query else "") + (
-        f"#{parts.fragment}" if parts.fragment else ""
+    full = (
+        path
+        + (f"?{parts.query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
     )
     return full[:500]
 

@@ -51,8 +51,6 @@ def register(app: Flask) -> None:
             "current_path": request.full_path if request.query_string else request.path,
         }
 
-
-
     app.jinja_env.globals.update(
         radar_points=radar_points,
         axis_end=axis_end,

@@ -142,9 +142,7 @@ def showroom(portfolio_id: int, slug: str | None = None):
         .order_by(Initiative.title, Initiative.id)
     ).all()
     ongoing = [i for i, _phase in found]
-    columns = [
-        (phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING
-    ]
+    columns = [(phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING]
     return render_page_or_block(
         "hub/showroom.html",
         "board",
@@ -379,7 +377,9 @@ def save_publication(initiative_id: int):
 @bp.post("/initiativ/<int:initiative_id>/avpublicera")
 @roles_required(*MANAGERS)
 def unpublish(initiative_id: int):
-    initiative = db.get_or_404(Initiative, initiative_id)  # the CSRF token is checked for every POST (CSRFProtect)
+    initiative = db.get_or_404(
+        Initiative, initiative_id
+    )  # the CSRF token is checked for every POST (CSRFProtect)
     if services.unpublish(initiative, actor=current_user):
         db.session.commit()
         flash(_("Initiativet är borttaget ur hubben."), "success")
@@ -391,4 +391,3 @@ def _initiative_page_extra(initiative: Initiative, *, user) -> dict:
     """The initiative page (portal/evaluation) says whether the hub shows it, with a link."""
     publication = db.session.get(Publication, initiative.id)
     return {"hub_publication": publication, "hub_public_url": initiative_url(initiative)}
-

@@ -268,4 +268,3 @@ END $$""",
     f"CREATE TRIGGER {TABLE}_sealed BEFORE UPDATE OF {', '.join(SEALED)} ON {TABLE} "
     f"FOR EACH ROW EXECUTE FUNCTION {TABLE}_sealed()",
 ]
-

@@ -153,8 +153,14 @@ class Submission(db.Model):
         # narrow index instead of the wide canvas rows; and the sort by project name.
         Index(
             "ix_submissions_inbox",
-            "state", "party_id", "focus_area_id", "handler_id", "call_id", "kind", "submitted_at",
-        ),  # fmt: skip
+            "state",
+            "party_id",
+            "focus_area_id",
+            "handler_id",
+            "call_id",
+            "kind",
+            "submitted_at",
+        ),
         Index("ix_submissions_title", "title"),
         # The board's figures (portal/board/): the range on the Stockholm day, then every column
         # they group, filter or count by, so they read this index alone; its order lets the

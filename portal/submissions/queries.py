@@ -30,5 +30,3 @@ def related_to(submission: Submission) -> list[Submission]:
             .order_by(Submission.reg_year, Submission.reg_seq)
         )
     )
-
-

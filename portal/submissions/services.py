@@ -302,6 +302,3 @@ def _queue_receipt(submission: Submission, *, link: str, locale: str) -> None:
         submission=submission,
         link=link,
     )
-
-
-

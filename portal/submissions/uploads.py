@@ -170,7 +170,6 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
     try:
-
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         target = ImageCms.createProfile("sRGB")
         mode = "RGBA" if image.mode == "RGBA" else "RGB"

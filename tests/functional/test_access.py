@@ -130,7 +130,9 @@ def test_what_an_id_names_is_shown_only_to_who_may_see_it(app, db):
     from tests.process_factories import make_initiative
 
     owner = make_user(roles={Role.EMPLOYEE}, email="agare@example.org")
-    draft = save_draft(None, {"kind": "idea", "title": "Ägarens idé", "purpose": "Syfte"}, actor=owner)
+    draft = save_draft(
+        None, {"kind": "idea", "title": "Ägarens idé", "purpose": "Syfte"}, actor=owner
+    )
     _db.session.flush()
     pdf = b"%PDF-1.4\n%%EOF\n"
     file = store(draft, CheckedUpload(pdf, "application/pdf", "hemlig.pdf", len(pdf)))

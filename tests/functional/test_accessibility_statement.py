@@ -37,7 +37,9 @@ def test_public_statement_has_what_digg_requires(client):
     assert "granskades senast den 24 november 2026" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/logga-in", "/utlysningar", "/finns-inte", "/glomt-losenord"])
+@pytest.mark.parametrize(
+    "path", ["/", "/logga-in", "/utlysningar", "/finns-inte", "/glomt-losenord"]
+)
 def test_every_page_links_the_statement_from_its_footer(client, path):
     response = client.get(path)
     assert FOOTER_LINK in response.get_data(as_text=True), (path, response.status_code)

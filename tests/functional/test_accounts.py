@@ -23,9 +23,7 @@ from tests.factories import PASSWORD, make_user
 WRONG = "Fel e-postadress eller lösenord."
 NEW_PASSWORD = "grön-cykel-över-mälarbron"
 # CSRF tokens (in forms and in data-hx-headers) carry a timestamp and differ from page to page.
-CSRF_VALUE_RE = re.compile(
-    r'value="[^"]{40,}"|"X-CSRFToken": "[^"]+"|name="intent" value="[^"]+"'
-)
+CSRF_VALUE_RE = re.compile(r'value="[^"]{40,}"|"X-CSRFToken": "[^"]+"|name="intent" value="[^"]+"')
 LINK_RE = re.compile(r"http://localhost(/(?:losenord|valkommen)/[A-Za-z0-9_-]+)")
 
 

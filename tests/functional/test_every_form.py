@@ -35,6 +35,7 @@ def _png() -> bytes:
 
 PNG = _png()
 
+
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory):
     database = WalkDatabase(tmp_path_factory.mktemp("walk"))
@@ -103,9 +104,7 @@ def test_every_form_succeeds_or_explains_on_its_own_fields(walk, forms):
                     break
                 fill(form, values)
                 headers = {"HX-Request": "true"} if found.htmx else None
-                response = browser.submit(
-                    form, action=found.action, headers=headers, files=files
-                )
+                response = browser.submit(form, action=found.action, headers=headers, files=files)
                 sent += 1
             problem = judge(form, response)
             files_note = " (with files)" if with_files else ""

@@ -57,9 +57,7 @@ def test_same_form_sent_twice_creates_one_party_and_says_so(admin):
     shown = admin.get(second.headers["Location"])
     assert "Du hade redan skickat det här formuläret." in " ".join(flashes(shown))
     assert parties_named("Nyköpings kommun") == 1
-    created = _db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action.like("party_%"))
-    ).all()
+    created = _db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("party_%"))).all()
     assert len(created) == 1
 
 

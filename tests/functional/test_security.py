@@ -410,7 +410,6 @@ def test_a_logged_in_user_keeps_the_chosen_language(app, client, db):
     assert "My account" in text(elsewhere.get("/konto"))
 
 
-
 def test_a_value_the_database_cannot_store_is_a_400_not_a_500(client, login_as, db):
     """A NUL character in a field with no control-character check of its own: PostgreSQL
     refuses it, the portal answers 400 in Swedish and keeps nothing; SQLite stores it."""

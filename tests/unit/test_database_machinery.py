@@ -60,9 +60,7 @@ def test_the_database_has_exactly_the_declared_triggers_and_functions(db):
         assert found == declared(TRIGGER, "sqlite")
     else:
         found = set(
-            connection.scalars(
-                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-            )
+            connection.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
         )
         assert found == declared(TRIGGER, "postgresql")
         functions = set(

@@ -117,8 +117,7 @@ def request_funding(
     if same is not None:  # Back and send again, or two people at once: one request
         raise AlreadyDone(
             _l(
-                "Ansökan om %(amount)s med samma syfte är redan registrerad och väntar på "
-                "beslut.",
+                "Ansökan om %(amount)s med samma syfte är redan registrerad och väntar på beslut.",
                 amount=format_kr_plain(amount_kr) + "\u00a0kr",
             ),
             same,

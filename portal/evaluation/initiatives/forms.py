@@ -28,7 +28,6 @@ from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
 COMMENT_MAX = 2000
 
 
-
 class InitiativeFilterForm(FlaskForm):
     """The list's filters, sent with GET: the address holds the state."""
 

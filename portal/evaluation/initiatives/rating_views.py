@@ -191,9 +191,7 @@ def declare_conflict(initiative_id: int):
     try:
         once(lambda: services.declare_conflict(initiative, form.reason.data, actor=current_user))
     except AlreadyDone as done:
-        return already_done(
-            done.message, url_for("evaluation.rate", initiative_id=initiative_id)
-        )
+        return already_done(done.message, url_for("evaluation.rate", initiative_id=initiative_id))
     except services.RatingLocked as refused:
         db.session.rollback()
         return _rate_page(load_initiative(initiative_id), refusal=str(refused.message), status=409)

@@ -71,8 +71,7 @@ def create_initiative(
     if same is not None:
         raise AlreadyDone(
             _l(
-                "Initiativet ”%(title)s” skapades redan i dag i samma fokusområde. "
-                "Du ser det här.",
+                "Initiativet ”%(title)s” skapades redan i dag i samma fokusområde. Du ser det här.",
                 title=same.title,
             ),
             same,
@@ -264,9 +263,7 @@ def remove_rating_request(request: RatingRequest, *, actor: User) -> None:
     initiative, expert = request.initiative, request.expert
     lock(RatingRequest, request.id)  # the expert's rating waits, or this waits for it
     if not still_there(RatingRequest, request.id):
-        raise AlreadyDone(
-            _l("Förfrågan till %(name)s är redan borttagen.", name=expert.name), None
-        )
+        raise AlreadyDone(_l("Förfrågan till %(name)s är redan borttagen.", name=expert.name), None)
     if ratings_by(initiative, expert):
         raise EvaluationRefused(
             _l(

@@ -204,9 +204,7 @@ def new_meeting():
             )
         )
     except AlreadyDone as done:
-        return already_done(
-            done.message, url_for("evaluation.meeting", meeting_id=done.done.id)
-        )
+        return already_done(done.message, url_for("evaluation.meeting", meeting_id=done.done.id))
     flash(_("Primötet är planerat. Lägg nu till initiativ på dagordningen."), "success")
     return redirect(url_for("evaluation.meeting", meeting_id=meeting.id))
 
