@@ -38,6 +38,7 @@ def record(action: str, obj: Any, *, actor: Any, changes: dict[str, Any] | None 
     """Add an audit entry to the current transaction (the caller commits)."""
     db.session.add(
         AuditEntry(
+            at=utcnow(),  # when it was done, not when the session flushes
             actor_id=getattr(actor, "id", None),
             action=action,
             object_type=type(obj).__tablename__,

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import random
+from datetime import timedelta
+
+from babel.dates import format_date
+from sqlalchemy import func, select, update
 
 from portal.accounts import mfa
 from portal.accounts.models import Role, User, UserRole
 from portal.accounts.passwords import hash_password
+from portal.board.demo import seed_demo_follow_up
+from portal.calls.demo import seed_demo_calls
+from portal.calls.models import Call
+from portal.demo_clock import on_day
+from portal.evaluation.initiatives import ratings
+from portal.evaluation.initiatives.services import (
+    CriterionRating,
+    request_ratings,
+    save_rating,
+)
+from portal.evaluation.meetings.services import add_to_agenda, plan_meeting, record_decision
+from portal.evaluation.models import Initiative, Outcome, Phase
 from portal.extensions import db
-from portal.reference.models import Party
-from portal.types import utcnow
+from portal.hub.demo import seed_demo_hub
+from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.reference.canvas import FOCUS_AREA
+from portal.reference.models import FocusArea, Party
+from portal.submissions import services as submissions
+from portal.submissions.models import PrivateLink, SkFunction, State, Submission
+from portal.triage import services as triage
+from portal.types import stockholm_day, today_in_stockholm, utcnow
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105  (documented in the README; demo only)
 # The authenticator-app secret of the demo accounts whose roles require two-factor
@@ -226,13 +248,6 @@ DEMO_RESIDENTS = [
 
 def seed_demo_content() -> dict[str, int]:
     """Demo content beyond accounts; each capability adds its own part here."""
-    from sqlalchemy import func, update
-
-    from portal.board.demo import seed_demo_follow_up
-    from portal.calls.demo import seed_demo_calls
-    from portal.hub.demo import seed_demo_hub
-    from portal.mail.models import OutboxMessage, OutboxStatus
-
     first_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
     calls = seed_demo_calls()
     submissions = seed_demo_submissions()
@@ -252,37 +267,19 @@ def seed_demo_content() -> dict[str, int]:
     return added
 
 
-def _demo_audit(submission, action: str, at, changes: dict) -> None:
-    """The timeline of a demo submission, as if it had been submitted through the form."""
-    from portal.audit import AuditEntry
-
-    db.session.add(
-        AuditEntry(
-            at=at,
-            actor_id=submission.submitter_id,
-            action=action,
-            object_type="submissions",
-            object_id=submission.id,
-            changes=changes,
-        )
-    )
+def demo_token(n: int) -> str:
+    """The private link of the demo's n-th submission from a resident: /mitt-bidrag/<token>."""
+    return f"demo-token-{n}"
 
 
 def seed_demo_submissions(count: int = 60) -> int:
     """About 60 submissions over the last 18 months, from every party and from residents.
 
-    Registration numbers follow the submission dates; runs once (marked by form keys).
+    Each goes through the doors people use — a draft saved and sent, a resident's answer to
+    a call, a withdrawal — on its own past day (portal/demo_clock.py), so registration numbers, receipts,
+    the register's records and the audit trail are what the forms would have made. Runs once
+    (marked by form keys).
     """
-    import hashlib
-    import random
-    from datetime import timedelta
-
-    from portal.calls.models import Call
-    from portal.privacy import records
-    from portal.submissions.models import PrivateLink, State, Submission
-    from portal.submissions.registration import next_registration
-    from portal.types import utcnow
-
     if db.session.scalar(select(Submission.id).where(Submission.form_key.like("demo-%")).limit(1)):
         return 0
     rng = random.Random(2026)  # the same demo every time
@@ -294,8 +291,6 @@ def seed_demo_submissions(count: int = 60) -> int:
         if u.party_id and u.has_role(Role.EMPLOYEE)
     ]
     calls = {c.slug: c for c in db.session.scalars(select(Call))}
-    from portal.reference.models import FocusArea
-
     areas = list(db.session.scalars(select(FocusArea)))
     elderly = {a.portfolio_id for a in areas if "äldre" in a.name}
     now = utcnow()
@@ -312,15 +307,7 @@ def seed_demo_submissions(count: int = 60) -> int:
             return (area.portfolio_id in elderly) == about_elderly
 
         in_force = [a for a in areas if a.in_force_on(moment.date()) and fits(a)]
-        submission = Submission(
-            kind=kind,
-            title=title,
-            purpose=purpose,
-            form_key=f"demo-{n}",
-            focus_area=rng.choice(in_force) if in_force and rng.random() < 0.7 else None,
-            created_at=moment,
-            updated_at=moment,
-        )
+        area = rng.choice(in_force) if in_force and rng.random() < 0.7 else None
         eligible = [
             c
             for c in calls.values()
@@ -329,83 +316,59 @@ def seed_demo_submissions(count: int = 60) -> int:
             and all(fits(a) for a in c.focus_areas)
         ]
         resident_calls = [c for c in eligible if c.open_to_residents]
-        if resident_calls and rng.random() < 0.6:
-            name, email = DEMO_RESIDENTS[n % len(DEMO_RESIDENTS)]
-            submission.call = resident_calls[0]
-            submission.resident_name, submission.resident_email = name, email
-            submission.private_links = [
-                PrivateLink(token_hash=hashlib.sha256(f"demo-token-{n}".encode()).hexdigest())
-            ]
+        resident = bool(resident_calls) and rng.random() < 0.6
+        if resident:
+            call = resident_calls[0]
         else:
-            author = employees[n % len(employees)]
-            submission.submitter, submission.party_id = author, author.party_id
             staff_calls = [c for c in eligible if not c.open_to_residents]
-            submission.call = staff_calls[0] if staff_calls and rng.random() < 0.5 else None
-        if submission.call is not None and submission.call.focus_areas:
-            submission.focus_area = submission.call.focus_areas[0]  # what the call asked about
-        year, seq, number = next_registration(moment)
-        submission.reg_year, submission.reg_seq, submission.reg_number = year, seq, number
-        submission.submitted_at = moment
-        submission.state = State.RECEIVED
-        db.session.add(submission)
-        db.session.flush()
-        _demo_audit(
-            submission,
-            "submitted",
-            moment,
-            {"state": ["draft", "received"], "reg_number": [None, number]},
-        )
-        records.seal_received(submission)  # the record as received, written at commit
+            call = staff_calls[0] if staff_calls and rng.random() < 0.5 else None
+        if call is not None and call.focus_areas:
+            area = call.focus_areas[0]  # what the call asked about
+        canvas = {"kind": kind, "title": title, "purpose": purpose}
+        if area is not None:
+            canvas[FOCUS_AREA] = area.id
+        with on_day(moment):
+            if resident:
+                name, email = DEMO_RESIDENTS[n % len(DEMO_RESIDENTS)]
+                submission, _token = submissions.submit_resident(
+                    call, canvas, name=name, email=email, form_key=f"demo-{n}"
+                )
+                # A known link besides the one in the receipt, so that testers can open the
+                # resident's page (README).
+                submission.private_links.append(
+                    PrivateLink(token_hash=submissions.hash_token(demo_token(n)))
+                )
+            else:
+                author = employees[n % len(employees)]
+                submission = submissions.save_draft(
+                    None, canvas, actor=author, call=call, form_key=f"demo-{n}"
+                )
+                db.session.flush()
+                submissions.submit(submission, actor=author)
         if rng.random() < 0.05:
-            submission.state = State.WITHDRAWN
-            _demo_audit(
-                submission,
-                "withdrawn",
-                moment + timedelta(days=2),
-                {"state": ["received", "withdrawn"]},
-            )
+            with on_day(moment + timedelta(days=2)):
+                submissions.withdraw(submission, actor=submission.submitter)
     # A draft for each demo employee, to show "Mina inlämningar".
     for author in employees[:3]:
-        db.session.add(
-            Submission(
-                kind="idea",
-                title="Utkast: " + DEMO_IDEAS[author.id % len(DEMO_IDEAS)][1],
-                purpose="Jag fortsätter skriva på det här.",
-                submitter=author,
-                party_id=author.party_id,
-                form_key=f"demo-draft-{author.id}",
-            )
+        submissions.save_draft(
+            None,
+            {
+                "kind": "idea",
+                "title": "Utkast: " + DEMO_IDEAS[author.id % len(DEMO_IDEAS)][1],
+                "purpose": "Jag fortsätter skriva på det här.",
+            },
+            actor=author,
+            form_key=f"demo-draft-{author.id}",
         )
     db.session.flush()
     return count
 
 
 def seed_demo_process() -> int:
-    """Triage and the innovation process on the demo inflow, through the real services:
-    initiatives in several phases with decisions, ratings, a coming priority meeting, and
-    declined, duplicate and awaiting-information submissions. Demo e-mail is not sent."""
-    import random
-    from datetime import timedelta
-
-    from sqlalchemy import func, update
-
-    from portal.audit import AuditEntry
-    from portal.evaluation.models import (
-        AgendaItem,
-        Initiative,
-        Outcome,
-        Phase,
-        PriorityMeeting,
-        Rating,
-        RatingRequest,
-    )
-    from portal.evaluation.phases import decide
-    from portal.mail.models import OutboxMessage, OutboxStatus
-    from portal.reference.models import Criterion, FocusArea
-    from portal.submissions.models import SkFunction, State, Submission
-    from portal.triage import services as triage
-    from portal.types import STOCKHOLM, utcnow
-
+    """Triage and the innovation process on the demo inflow, through the services people's
+    forms call, each step on its day: initiatives in several phases with decisions, expert
+    ratings, a coming priority meeting, and declined, duplicate and awaiting-information
+    submissions."""
     if db.session.scalar(select(func.count(Initiative.id))):
         return 0
     users = {u.email: u for u in db.session.scalars(select(User))}
@@ -413,8 +376,6 @@ def seed_demo_process() -> int:
     core = users.get("coreteam@example.org")
     if ps is None:
         return 0
-    first_audit = db.session.scalar(select(func.max(AuditEntry.id))) or 0
-    first_mail = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
     rng = random.Random(5)
     now = utcnow()
     old = list(
@@ -433,95 +394,97 @@ def seed_demo_process() -> int:
     for n, submission in enumerate(old):
         if n % 5 == 4:
             continue  # some stay in the inbox, untouched
-        if submission.focus_area is None:
-            about_elderly = any(
-                word in f"{submission.title} {submission.purpose}".lower() for word in ELDERLY_WORDS
-            )
-            fitting = [a for a in areas if ("äldre" in a.name) == about_elderly] or areas
-            triage.set_focus_area(submission, rng.choice(fitting), actor=ps)
-        triage.set_handler(submission, ps, actor=ps)
-        if n % 7 == 1:
-            triage.decline(
-                submission,
-                "Det här ligger utanför Samhällskontraktets fokusområden. "
-                "Vi föreslår att du kontaktar din kommun direkt.",
-                actor=ps,
-            )
-        elif n % 9 == 2:
-            triage.request_info(
-                submission, "Kan du berätta mer om vilka som berörs och hur många de är?", actor=ps
-            )
-        elif n % 11 == 3 and initiatives:
-            triage.mark_duplicate(submission, initiatives[0].origin_submission.reg_number, actor=ps)
-        else:
-            submission.sk_function = SkFunction.LAB
-            initiatives.append(triage.accept(submission, actor=ps))
+        with on_day(submission.submitted_at + timedelta(days=3)):  # triaged three days on
+            if submission.focus_area is None:
+                about_elderly = any(
+                    word in f"{submission.title} {submission.purpose}".lower()
+                    for word in ELDERLY_WORDS
+                )
+                fitting = [a for a in areas if ("äldre" in a.name) == about_elderly] or areas
+                triage.set_focus_area(submission, rng.choice(fitting), actor=ps)
+            triage.set_handler(submission, ps, actor=ps)
+            if n % 7 == 1:
+                triage.decline(
+                    submission,
+                    "Det här ligger utanför Samhällskontraktets fokusområden. "
+                    "Vi föreslår att du kontaktar din kommun direkt.",
+                    actor=ps,
+                )
+            elif n % 9 == 2:
+                triage.request_info(
+                    submission,
+                    "Kan du berätta mer om vilka som berörs och hur många de är?",
+                    actor=ps,
+                )
+            elif n % 11 == 3 and initiatives:
+                original = initiatives[0].origin_submission.reg_number
+                triage.mark_duplicate(submission, original, actor=ps)
+            else:
+                triage.classify(
+                    submission,
+                    actor=ps,
+                    focus_area=submission.focus_area,
+                    sk_function=SkFunction.LAB,
+                    initiative_type=submission.initiative_type,
+                    perspectives=submission.perspectives,
+                    goals=submission.goals,
+                    handler=ps,
+                )
+                initiatives.append(triage.accept(submission, actor=ps))
         done += 1
     db.session.flush()
-    # Move some initiatives on through decisions, as the Core Team would.
+    # Move some initiatives on through decisions, as the Core Team records them, each on
+    # its day and never ahead of it.
     steps = [
         (Outcome.GO_ON, Phase.CONCEPT),
         (Outcome.GO_ON, Phase.PILOT),
         (Outcome.PILOT_SUCCESS, Phase.IMPLEMENTATION),
     ]
-    today = now.astimezone(STOCKHOLM).date()
+    today = today_in_stockholm()
     for n, initiative in enumerate(initiatives):
         depth = 3 if n == 0 else 2 if n < 3 else 1 if n < 8 else 0
-        day = initiative.origin_submission.submitted_at.astimezone(STOCKHOLM).date()
+        day = stockholm_day(initiative.origin_submission.submitted_at)
         for outcome, to_phase in steps[:depth]:
             day += timedelta(days=30)
             if day > today:
-                break  # a decision is taken on its day, never ahead of it
-            decide(
-                initiative,
-                outcome=outcome,
-                to_phase=to_phase,
-                decided_on=day,
-                actor=core,
-                rationale="Stor invånarnytta och flera parter vill delta.",
-            )
-    concept = [i for i in initiatives if i.phase == Phase.CONCEPT]
-    criteria = list(db.session.scalars(select(Criterion).order_by(Criterion.position)))
-    if expert is not None:
-        for initiative in concept:
-            db.session.add(
-                RatingRequest(initiative=initiative, expert_id=expert.id, requested_by_id=ps.id)
-            )
-        for initiative in concept[:2]:
-            for criterion in criteria:
-                db.session.add(
-                    Rating(
-                        initiative_id=initiative.id,
-                        expert_id=expert.id,
-                        criterion_id=criterion.id,
-                        score=rng.randint(2, 5),
-                        comment="",
-                    )
+                break
+            with on_day(day):
+                record_decision(
+                    initiative,
+                    outcome=outcome,
+                    to_phase=to_phase,
+                    decided_on=day,
+                    today=day,
+                    actor=core,
+                    rationale="Stor invånarnytta och flera parter vill delta.",
                 )
+    concept = [i for i in initiatives if i.phase == Phase.CONCEPT]
+    criteria = ratings.criteria()
+    yesterday = now - timedelta(days=1)
+    if expert is not None:
+        for k, initiative in enumerate(concept):
+            in_concept = max((d.recorded_at for d in initiative.decisions), default=now)
+            asked = min(in_concept + timedelta(days=2), yesterday)
+            with on_day(asked):
+                request_ratings(initiative, [expert], actor=ps)
+            if k < 2:  # the expert has rated the first two
+                with on_day(min(asked + timedelta(days=5), yesterday)):
+                    save_rating(
+                        initiative,
+                        [CriterionRating(c, rng.randint(2, 5), "") for c in criteria],
+                        actor=expert,
+                    )
     if concept:
-        meeting = PriorityMeeting(
-            held_on=(now + timedelta(days=14)).date(),
-            portfolio_id=concept[0].portfolio_id,
-            title="Primöte december",
-            created_by_id=ps.id,
-        )
-        meeting.items = [
-            AgendaItem(initiative=i, position=k)
-            for k, i in enumerate(c for c in concept if c.portfolio_id == concept[0].portfolio_id)
-        ]
-        db.session.add(meeting)
+        held_on = today + timedelta(days=14)
+        with on_day(yesterday):
+            meeting = plan_meeting(
+                held_on=held_on,
+                portfolio=concept[0].portfolio,
+                title=f"Primöte {format_date(held_on, 'MMMM', locale='sv')}",
+                actor=ps,
+            )
+            for initiative in concept:
+                if initiative.portfolio_id == meeting.portfolio_id:
+                    add_to_agenda(meeting, initiative, actor=ps)
     db.session.flush()
-    # The timeline as if it happened then, and no demo e-mail goes out.
-    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.id > first_audit)):
-        if entry.object_type == "submissions":
-            submitted = db.session.get(Submission, entry.object_id).submitted_at
-            entry_at = submitted + timedelta(days=3)
-        else:
-            entry_at = now - timedelta(days=1)
-        db.session.execute(update(AuditEntry).where(AuditEntry.id == entry.id).values(at=entry_at))
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id > first_mail)
-        .values(status=OutboxStatus.SENT, sent_at=now, last_error="demo: not sent")
-    )
     return done

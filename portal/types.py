@@ -6,6 +6,9 @@ board's figures, a decision's date, "today" for a form's default) is always a St
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -41,8 +44,27 @@ class UTCDateTime(TypeDecorator):
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
+# The moment a block of code runs "at", set by clock_at(); None is the real clock.
+_clock: ContextVar[datetime | None] = ContextVar("portal_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: every service, column default and check reads the time here."""
+    return _clock.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[datetime]:
+    """Run a block as if it were `moment` (timezone-aware): utcnow(), today_in_stockholm()
+    and the columns' default times give that moment. The demo tells its story through the
+    same services as people, each step on its own past day; nothing else sets the clock."""
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware moment")
+    token = _clock.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _clock.reset(token)
 
 
 def stockholm_day(moment: datetime | None) -> date | None:

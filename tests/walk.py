@@ -19,7 +19,6 @@ tests/functional/test_once_per_intent.py (each form repeated and sent in paralle
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
@@ -213,13 +212,24 @@ def prepare(database: WalkDatabase) -> Walk:
     from portal.accounts.passwords import hash_password
     from portal.accounts.services import invite_user, issue_token
     from portal.api.services import create_token
-    from portal.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_content, seed_demo_users
+    from portal.demo import (
+        DEMO_PASSWORD,
+        DEMO_TOTP_SECRET,
+        demo_token,
+        seed_demo_content,
+        seed_demo_users,
+    )
     from portal.evaluation.funding.services import request_funding
     from portal.evaluation.meetings.services import add_to_agenda, plan_meeting
     from portal.evaluation.models import Initiative, Phase
     from portal.reference.seed import seed_reference
     from portal.submissions.models import PrivateLink, State, Submission
-    from portal.submissions.services import issue_private_link, save_draft, submit_resident
+    from portal.submissions.services import (
+        hash_token,
+        issue_private_link,
+        save_draft,
+        submit_resident,
+    )
     from portal.submissions.uploads import CheckedUpload, store
     from portal.triage.services import link_related, request_info
     from portal.types import today_in_stockholm, utcnow
@@ -293,11 +303,11 @@ def prepare(database: WalkDatabase) -> Walk:
         board = users[ACTORS["styrelsen"]]
         create_token(board, "Kalkylarket", None, actor=board)  # its page shows "Återkalla"
         db.session.commit()
-        # The demo's residents have the private links "demo-token-<n>" (portal/demo.py).
-        known = {hashlib.sha256(f"demo-token-{n}".encode()).hexdigest(): n for n in range(200)}
+        # The demo's residents have known private links besides their receipts' (demo.py).
+        known = {hash_token(demo_token(n)): demo_token(n) for n in range(200)}
         hashes = db.session.scalars(select(PrivateLink.token_hash).order_by(PrivateLink.id))
         first = next(h for h in hashes if h in known)
-        walk.token_pages.append(f"/mitt-bidrag/demo-token-{known[first]}")
+        walk.token_pages.append(f"/mitt-bidrag/{known[first]}")
 
         for actor, email in ACTORS.items():
             if email is None:

@@ -9,10 +9,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.demo_clock import on_day
 from portal.evaluation.funding import services as funding_services
 from portal.evaluation.insights.services import record_insight
+from portal.evaluation.meetings.services import record_decision
 from portal.evaluation.models import Initiative, InnovationBudget, Outcome, Phase
-from portal.evaluation.phases import decide
 from portal.extensions import db
 from portal.submissions.models import Submission
 from portal.types import today_in_stockholm
@@ -58,16 +59,15 @@ def seed_demo_follow_up() -> int:
     for n, initiative in enumerate(recent):
         day = initiative.origin_submission.submitted_on + timedelta(days=30)
         if n == 4:
-            decide(initiative, outcome=Outcome.STOP, to_phase=Phase.CLOSED, decided_on=day,
-                   actor=core, rationale="Görs redan inom Västerås stads ordinarie verksamhet.")  # fmt: skip
+            _decide(initiative, Outcome.STOP, Phase.CLOSED, day, core,
+                    "Görs redan inom Västerås stads ordinarie verksamhet.")  # fmt: skip
             added += 1
             continue
-        decide(initiative, outcome=Outcome.GO_ON, to_phase=Phase.CONCEPT, decided_on=day,
-               actor=core, rationale=RATIONALE)  # fmt: skip
+        _decide(initiative, Outcome.GO_ON, Phase.CONCEPT, day, core, RATIONALE)
         added += 1
         if n == 0:
-            decide(initiative, outcome=Outcome.GO_ON, to_phase=Phase.PILOT,
-                   decided_on=day + timedelta(days=30), actor=core, rationale=RATIONALE)  # fmt: skip
+            _decide(initiative, Outcome.GO_ON, Phase.PILOT, day + timedelta(days=30), core,
+                    RATIONALE)  # fmt: skip
             added += 1
 
     # Pilot money for the initiatives that reached a pilot, and what they learnt: the Core
@@ -84,22 +84,40 @@ def seed_demo_follow_up() -> int:
             (d.decided_on for d in initiative.decisions if d.to_phase == Phase.PILOT),
             default=today - timedelta(days=30),
         )
+        asked_on = min(pilot_day + timedelta(days=2), today)
         granted_on = min(pilot_day + timedelta(days=7), today)
-        funding = funding_services.request_funding(
-            initiative,
-            amount_kr=(150_000, 45_000, 120_000)[n % 3],
-            purpose="Material och arbetstid för piloten.",
-            period_start=granted_on,
-            period_end=granted_on + timedelta(days=120),
-            actor=core,
-        )
-        funding_services.decide_funding(
-            funding, grant=True, note="Inom mandatet.", decided_on=granted_on, actor=leader
-        )
+        with on_day(asked_on):
+            funding = funding_services.request_funding(
+                initiative,
+                amount_kr=(150_000, 45_000, 120_000)[n % 3],
+                purpose="Material och arbetstid för piloten.",
+                period_start=granted_on,
+                period_end=granted_on + timedelta(days=120),
+                actor=core,
+            )
+        with on_day(granted_on):
+            funding_services.decide_funding(
+                funding, grant=True, note="Inom mandatet.", decided_on=granted_on, actor=leader
+            )
         noted_on = min(granted_on + timedelta(days=45), today)
-        record_insight(
-            initiative, noted_on=noted_on, text=INSIGHTS[n % len(INSIGHTS)], actor=leader
-        )
+        with on_day(noted_on):
+            record_insight(
+                initiative, noted_on=noted_on, text=INSIGHTS[n % len(INSIGHTS)], actor=leader
+            )
         added += 2
     db.session.flush()
     return added
+
+
+def _decide(initiative: Initiative, outcome: Outcome, to_phase: Phase, day, actor, rationale):
+    """A Core Team decision recorded on its day, as the decision form records it."""
+    with on_day(day):
+        record_decision(
+            initiative,
+            outcome=outcome,
+            to_phase=to_phase,
+            rationale=rationale,
+            decided_on=day,
+            today=day,
+            actor=actor,
+        )

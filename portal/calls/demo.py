@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.calls.models import Audience, Call
 from portal.calls.services import create_call, publish_call, slugify
+from portal.demo_clock import on_day
 from portal.extensions import db
 from portal.reference.models import FocusArea, Party
 from portal.types import utcnow
@@ -71,19 +72,21 @@ def seed_demo_calls() -> int:
         if focus_area is None or party is None:
             continue
         opens_at = now + timedelta(days=opens)
-        call = create_call(
-            actor=creator,
-            title=title,
-            question=question,
-            background=background,
-            focus_areas=[focus_area],
-            opens_at=opens_at,
-            closes_at=now + timedelta(days=closes),
-            audience=audience,
-            host_party=party,
-            max_participants=cap,
-        )
-        publish_call(call, actor=creator, now=opens_at - timedelta(days=2))
+        with on_day(opens_at - timedelta(days=7)):  # written a week before it opens
+            call = create_call(
+                actor=creator,
+                title=title,
+                question=question,
+                background=background,
+                focus_areas=[focus_area],
+                opens_at=opens_at,
+                closes_at=now + timedelta(days=closes),
+                audience=audience,
+                host_party=party,
+                max_participants=cap,
+            )
+        with on_day(opens_at - timedelta(days=2)):
+            publish_call(call, actor=creator)
         added += 1
     db.session.flush()
     return added

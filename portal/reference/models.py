@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.types import today_in_stockholm
 
 
 class PartyKind(StrEnum):
@@ -37,7 +38,7 @@ class Party(db.Model):
 
     @property
     def has_left(self) -> bool:
-        return self.left_on is not None and self.left_on <= date.today()
+        return self.left_on is not None and self.left_on <= today_in_stockholm()
 
     def __str__(self) -> str:
         return self.name

@@ -6,7 +6,7 @@ Services never commit and never read the request."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from portal.evaluation.rules import (
 )
 from portal.extensions import db
 from portal.reference.models import Portfolio
+from portal.types import utcnow
 
 
 def plan_meeting(*, held_on: date, portfolio: Portfolio, title: str = "", actor) -> PriorityMeeting:
@@ -271,10 +272,7 @@ def record_decision(
         since = latest_seen is not None and latest_seen != latest.id
         if _same_decision(latest, str(outcome), rationale, meeting) and (
             since
-            or (
-                latest.decided_on == decided_on
-                and latest.recorded_at >= datetime.now(UTC) - RESEND_WINDOW
-            )
+            or (latest.decided_on == decided_on and latest.recorded_at >= utcnow() - RESEND_WINDOW)
         ):
             raise AlreadyDone(already_registered(latest), latest)
         if since:
