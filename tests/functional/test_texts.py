@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -46,3 +47,18 @@ def test_an_empty_text_is_refused_on_its_field_and_the_other_kept(app, db):
     assert "Texten på svenska får inte vara tom." in " ".join(error_texts(refused))
     assert "Kept as written." in refused.text
     assert admin.get("/admin/texter/finns-inte").status_int == 404
+
+
+def test_a_text_reworded_again_keeps_one_row_and_unknown_keys_are_refused(app, db):
+    from portal.texts import services
+
+    admin = make_user(roles={Role.ADMIN})
+    services.update_text("privacy_resident", body_sv="Första.", body_en="First.", actor=admin)
+    services.update_text("privacy_resident", body_sv="Andra.", body_en="", actor=admin)
+    _db.session.commit()
+    assert services.get_text("privacy_resident", "sv") == "Andra."
+    # An empty English text falls back to the built-in one; an unknown language to Swedish.
+    assert services.get_text("privacy_resident", "en") != ""
+    assert services.get_text("privacy_resident", "fi") == "Andra."
+    with pytest.raises(KeyError):
+        services.update_text("no_such_text", body_sv="x", body_en="x", actor=admin)
