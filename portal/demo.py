@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 from babel.dates import format_date
@@ -231,11 +232,179 @@ DEMO_IDEAS = [
         "Unga vet inte vart de ska vända sig",
         "Unga med psykisk ohälsa vet inte var de kan få hjälp.",
     ),
+    (
+        "challenge",
+        "Skärmtid tränger undan sömnen",
+        "Elever i åk 7 sover för lite, och skolsköterskorna ser att mobilen håller dem vakna.",
+    ),
+    (
+        "idea",
+        "Sömnskola för tonåringar",
+        "Skolsköterskor och elever gör en kurs om sömn tillsammans, med mätning före och efter.",
+    ),
+    (
+        "challenge",
+        "Nyanlända barn hittar inte till föreningslivet",
+        "Barn som nyss kommit till Sverige vet inte vilka fritidsaktiviteter som finns.",
+    ),
+    (
+        "idea",
+        "Föreningsguider i klassrummet",
+        "Föreningar besöker klasserna och följer med barnen till en första träning.",
+    ),
+    (
+        "idea",
+        "Simskola för alla i åk 3",
+        "Elever som inte kan simma får en intensivvecka i simhallen på skoltid.",
+    ),
+    (
+        "challenge",
+        "Unga hoppar av gymnasiet",
+        "Var femte elev på vissa program avbryter studierna utan en plan för vad som händer sedan.",
+    ),
+    (
+        "idea",
+        "Mentorer från arbetslivet",
+        "Yrkesverksamma träffar en gymnasieelev varannan vecka under ett läsår.",
+    ),
+    (
+        "challenge",
+        "Mobbning på nätet efter skoltid",
+        "Skolan får veta för sent, och barnen vet inte vem de ska berätta för.",
+    ),
+    (
+        "idea",
+        "Chatt med fritidsledare på kvällen",
+        "Unga kan skriva anonymt till en fritidsledare på kvällar och helger.",
+    ),
+    (
+        "idea",
+        "Läsambassadörer på förskolan",
+        "Gymnasieelever läser högt för förskolebarn varje vecka.",
+    ),
+    (
+        "challenge",
+        "Lovaktiviteter når inte alla barn",
+        "Lovens aktiviteter kostar pengar, och barn i familjer med små marginaler blir utan.",
+    ),
+    (
+        "idea",
+        "Gratis lovkort",
+        "Ett kort som ger barn fri entré till simhallen, bibliotekets aktiviteter och bussen under loven.",
+    ),
+    (
+        "idea",
+        "Eleverna lagar skollunchen",
+        "Eleverna planerar och lagar en skollunch i månaden tillsammans med kökspersonalen.",
+    ),
+    (
+        "challenge",
+        "Barn med funktionsnedsättning utestängs från idrotten",
+        "Få föreningar har anpassade grupper, och resorna till träningen är krångliga.",
+    ),
+    (
+        "idea",
+        "Prova på parasport i skolan",
+        "Idrottslärare och föreningar visar parasport för alla klasser en gång per termin.",
+    ),
+    (
+        "challenge",
+        "Äldre äter för lite",
+        "Många äldre som bor hemma äter sina måltider utan sällskap och går ner i vikt utan att någon märker det.",
+    ),
+    (
+        "idea",
+        "Gemensamma luncher på träffpunkten",
+        "Äldre äter lunch tillsammans på träffpunkten två dagar i veckan, med skjuts vid behov.",
+    ),
+    (
+        "challenge",
+        "Hemtjänsten byter personal ofta",
+        "Äldre med hemtjänst möter många olika personer och känner sig otrygga.",
+    ),
+    (
+        "idea",
+        "Fasta team i hemtjänsten",
+        "Varje brukare får ett litet team av samma fyra personer i hemtjänsten.",
+    ),
+    (
+        "challenge",
+        "Äldre vågar inte gå ut när det är halt",
+        "Halkan gör att äldre stannar inne i veckor under vintern.",
+    ),
+    (
+        "idea",
+        "Broddar och snöskottning för äldre",
+        "Gratis broddar och hjälp att skotta trappan för äldre över 75 år.",
+    ),
+    (
+        "idea",
+        "Anhörigskola på nätet",
+        "Korta filmer och frågestunder för anhöriga om demens, mediciner och rättigheter.",
+    ),
+    (
+        "challenge",
+        "Pensionärer vill bidra men vet inte var",
+        "Många pensionärer har tid och kunskap men vet inte var de behövs.",
+    ),
+    (
+        "idea",
+        "Pensionärer som läsvärdar på biblioteket",
+        "Pensionärer läser och samtalar med besökare på biblioteket en eftermiddag i veckan.",
+    ),
+    (
+        "challenge",
+        "Äldre förstår inte breven från vården",
+        "Brev från vården och kommunen är svåra att läsa för många äldre.",
+    ),
+    (
+        "idea",
+        "Äldrepanel granskar kommunens brev",
+        "En panel av äldre läser kommunens viktigaste brev innan de skickas ut.",
+    ),
+    (
+        "idea",
+        "Odling på äldreboendet",
+        "Boende odlar grönsaker i upphöjda bäddar tillsammans med barn från förskolan.",
+    ),
+    (
+        "challenge",
+        "Äldre med nedsatt hörsel slutar gå på aktiviteter",
+        "De kan inte följa samtalen och drar sig undan.",
+    ),
+    (
+        "idea",
+        "Hörselslingor på alla träffpunkter",
+        "Träffpunkter för äldre får hörselslingor och textning på skärmarna.",
+    ),
+    (
+        "idea",
+        "Läkemedelsgenomgång på apoteket",
+        "Äldre med fem läkemedel eller fler erbjuds en genomgång med en farmaceut.",
+    ),
 ]
 
-# Words that put a demo idea in the elderly portfolio; the rest belong with children and youth.
-ELDERLY_WORDS = ("äldre", "anhörig", "fall", "läkemedel", "hemtjänst", "pension", "ensam")
+# Words that put a demo idea in the elderly portfolio (a word beginning so: "Ensamhet", not
+# "gemensamma"); the rest belong with children and youth.
+ELDERLY_WORDS = re.compile(
+    r"\b(äldre|anhörig|fall|läkemedel|hemtjänst|pension|ensam)", re.IGNORECASE
+)
 
+
+def about_elderly(*texts: str) -> bool:
+    return ELDERLY_WORDS.search(" ".join(texts)) is not None
+
+
+# Invånarnytta in the submitters' words, for some of the elderly ideas (fictitious).
+EFFECTS = {
+    "Promenadvänner": "Äldre kommer ut varje vecka, rör sig mer och får någon att prata med.",
+    "Sensorer som larmar vid fall": "Den som fallit får hjälp inom minuter i stället för timmar.",
+    "Fallförebyggande träning i grupp": "Bättre balans, färre fall och en träffpunkt i närheten.",
+    "Digitala fika-träffar": "Äldre som inte kan ta sig hemifrån träffar andra ändå.",
+    "Gemensamma luncher på träffpunkten": "Äldre äter bättre och får sällskap två dagar i veckan.",
+    "Hörselslingor på alla träffpunkter": "Den som hör dåligt kan vara med i samtalet igen.",
+    "Läkemedelsgenomgång på apoteket": "Färre biverkningar och färre akuta besök på sjukhuset.",
+}
 DEMO_RESIDENTS = [
     ("Johanna Berg", "johanna.berg@example.net"),
     ("Ali Hassan", "ali.hassan@example.net"),
@@ -301,10 +470,10 @@ def seed_demo_submissions(count: int = 60) -> int:
         kind, title, purpose = DEMO_IDEAS[n % len(DEMO_IDEAS)]
         # Each idea belongs with the portfolio its words are about, and answers only a call
         # of that portfolio.
-        about_elderly = any(word in f"{title} {purpose}".lower() for word in ELDERLY_WORDS)
+        for_elderly = about_elderly(title, purpose)
 
-        def fits(area, about_elderly=about_elderly) -> bool:
-            return (area.portfolio_id in elderly) == about_elderly
+        def fits(area, for_elderly=for_elderly) -> bool:
+            return (area.portfolio_id in elderly) == for_elderly
 
         in_force = [a for a in areas if a.in_force_on(moment.date()) and fits(a)]
         area = rng.choice(in_force) if in_force and rng.random() < 0.7 else None
@@ -324,7 +493,12 @@ def seed_demo_submissions(count: int = 60) -> int:
             call = staff_calls[0] if staff_calls and rng.random() < 0.5 else None
         if call is not None and call.focus_areas:
             area = call.focus_areas[0]  # what the call asked about
-        canvas = {"kind": kind, "title": title, "purpose": purpose}
+        canvas = {
+            "kind": kind,
+            "title": title,
+            "purpose": purpose,
+            "effect_residents": EFFECTS.get(title, ""),
+        }
         if area is not None:
             canvas[FOCUS_AREA] = area.id
         with on_day(moment):
@@ -346,7 +520,7 @@ def seed_demo_submissions(count: int = 60) -> int:
                 db.session.flush()
                 submissions.submit(submission, actor=author)
         if rng.random() < 0.05:
-            with on_day(moment + timedelta(days=2)):
+            with on_day(min(moment + timedelta(days=2), now)):
                 submissions.withdraw(submission, actor=submission.submitter)
     # A draft for each demo employee, to show "Mina inlämningar".
     for author in employees[:3]:
@@ -396,11 +570,8 @@ def seed_demo_process() -> int:
             continue  # some stay in the inbox, untouched
         with on_day(submission.submitted_at + timedelta(days=3)):  # triaged three days on
             if submission.focus_area is None:
-                about_elderly = any(
-                    word in f"{submission.title} {submission.purpose}".lower()
-                    for word in ELDERLY_WORDS
-                )
-                fitting = [a for a in areas if ("äldre" in a.name) == about_elderly] or areas
+                for_elderly = about_elderly(submission.title, submission.purpose)
+                fitting = [a for a in areas if ("äldre" in a.name) == for_elderly] or areas
                 triage.set_focus_area(submission, rng.choice(fitting), actor=ps)
             triage.set_handler(submission, ps, actor=ps)
             if n % 7 == 1:

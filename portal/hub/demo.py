@@ -8,22 +8,16 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.demo_clock import on_day
 from portal.evaluation.insights.services import record_insight
 from portal.evaluation.models import Decision, Initiative
 from portal.extensions import db
 from portal.hub import services
 from portal.hub.models import Publication
 from portal.reference.models import FocusArea
-from portal.types import utcnow
+from portal.types import today_in_stockholm, utcnow
 
 ELDERLY = "Välmående och självständiga äldre"
-# Invånarnytta in the submitters' words, for some of the elderly ideas (fictitious).
-EFFECTS = {
-    "Promenadvänner": "Äldre kommer ut varje vecka, rör sig mer och får någon att prata med.",
-    "Sensorer som larmar vid fall": "Den som fallit får hjälp inom minuter i stället för timmar.",
-    "Fallförebyggande träning i grupp": "Bättre balans, färre fall och en träffpunkt i närheten.",
-    "Digitala fika-träffar": "Äldre som inte kan ta sig hemifrån träffar andra ändå.",
-}
 INSIGHT = (
     "De äldre som var med ville hellre träffas två och två än i stora grupper: det blev "
     "lättare att prata, och fler kom tillbaka veckan efter."
@@ -50,29 +44,31 @@ def seed_demo_hub() -> int:
         if initiative.id in held_back.values():
             continue
         fields = ["summary"]
-        origin = initiative.origin_submission
-        if initiative.portfolio_id == elderly and origin is not None:
-            fields = ["purpose", "effect_residents"]
-            origin.effect_residents = origin.effect_residents or EFFECTS.get(origin.title, "")
+        if initiative.portfolio_id == elderly and initiative.origin_submission is not None:
+            fields = ["purpose", "effect_residents"]  # the submitter's words (demo.EFFECTS)
+        # Published a week after what it shows last happened (its start, its latest decision).
+        last = max([initiative.created_at, *(d.recorded_at for d in initiative.decisions)])
+        published_at = min(last + timedelta(days=7), now - timedelta(hours=1))
         insights = []
         if initiative.portfolio_id == elderly and not insight_given:
-            day = (now - timedelta(days=10)).date()
-            insights.append(record_insight(initiative, noted_on=day, text=INSIGHT, actor=actor))
-            record_insight(initiative, noted_on=day, text=INTERNAL_INSIGHT, actor=actor)
+            with on_day(published_at - timedelta(hours=1)):
+                day = today_in_stockholm()
+                insights.append(record_insight(initiative, noted_on=day, text=INSIGHT, actor=actor))
+                record_insight(initiative, noted_on=day, text=INTERNAL_INSIGHT, actor=actor)
             insight_given = True  # one initiative gets the insights
         rationales = db.session.scalars(
             select(Decision.id).where(Decision.initiative_id == initiative.id).limit(1)
         ).all()
-        services.update_publication(
-            initiative,
-            published=True,
-            public_fields=fields,
-            public_rationales=rationales if n % 2 == 0 else [],
-            public_insights=[i.id for i in insights],
-            expected_version=0,
-            actor=actor,
-            now=now - timedelta(days=len(initiatives) - n),
-        )
+        with on_day(published_at):
+            services.update_publication(
+                initiative,
+                published=True,
+                public_fields=fields,
+                public_rationales=rationales if n % 2 == 0 else [],
+                public_insights=[i.id for i in insights],
+                expected_version=0,
+                actor=actor,
+            )
         published += 1
     db.session.flush()
     return published

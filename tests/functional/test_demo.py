@@ -11,9 +11,18 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEntry
+from portal.calls.models import Call
 from portal.demo import demo_token, seed_demo_content, seed_demo_users
-from portal.evaluation.models import Decision, Initiative, Rating, RatingRequest
+from portal.evaluation.models import (
+    Decision,
+    FundingRequest,
+    Initiative,
+    Insight,
+    Rating,
+    RatingRequest,
+)
 from portal.extensions import db as _db
+from portal.hub.models import Publication
 from portal.privacy.models import SubmissionRecord
 from portal.submissions.models import State, Submission
 from portal.submissions.services import find_by_token
@@ -111,3 +120,72 @@ def test_a_demo_resident_page_opens_by_its_known_link(demo, client):
     page = client.get(f"/mitt-bidrag/{demo_token(submission.form_key.removeprefix('demo-'))}")
     assert page.status_code == 200
     assert submission.reg_number in page.get_data(as_text=True)
+
+
+def test_no_two_demo_initiatives_share_a_name(demo):
+    titles = _db.session.scalars(select(Initiative.title)).all()
+    assert len(titles) >= 20
+    assert len(set(titles)) == len(titles), sorted(t for t in titles if titles.count(t) > 1)
+
+
+def test_no_demo_event_is_dated_before_its_cause(demo):
+    """A call is written, then published, then answered; an initiative starts after its
+    submission, each decision after its start and the one before; experts are asked once it is
+    a concept and rate after being asked; money is asked for once it is a pilot and granted
+    after; the hub publishes after what it shows."""
+    late = []
+
+    def after(cause, effect, what):
+        if effect < cause:
+            late.append(f"{what}: {effect} before {cause}")
+
+    for call in _db.session.scalars(select(Call)):
+        after(call.created_at, call.published_at, f"call {call.slug} published")
+        after(call.published_at, call.opens_at, f"call {call.slug} opens")
+    for submission in _db.session.scalars(
+        select(Submission).where(Submission.call_id.is_not(None))
+    ):
+        if submission.submitted_at is not None:
+            after(submission.call.opens_at, submission.submitted_at, submission.reg_number)
+            after(submission.submitted_at, submission.call.closes_at, submission.reg_number)
+    for initiative in _db.session.scalars(select(Initiative)):
+        name = initiative.title
+        after(initiative.origin_submission.submitted_at, initiative.created_at, name)
+        previous = initiative.created_at
+        concept_since = pilot_since = None
+        for decision in sorted(initiative.decisions, key=lambda d: (d.decided_on, d.id)):
+            after(previous, decision.recorded_at, f"{name}: decision")
+            after(stockholm_day(initiative.created_at), decision.decided_on, f"{name}: decided")
+            previous = decision.recorded_at
+            if decision.to_phase == "concept":
+                concept_since = decision.recorded_at
+            if decision.to_phase == "pilot":
+                pilot_since = decision.recorded_at
+        for request in _db.session.scalars(
+            select(RatingRequest).where(RatingRequest.initiative_id == initiative.id)
+        ):
+            assert concept_since is not None, name
+            after(concept_since, request.requested_at, f"{name}: experts asked")
+            for rating in _db.session.scalars(
+                select(Rating).where(
+                    Rating.initiative_id == initiative.id, Rating.expert_id == request.expert_id
+                )
+            ):
+                after(request.requested_at, rating.updated_at, f"{name}: rated")
+        for funding in _db.session.scalars(
+            select(FundingRequest).where(FundingRequest.initiative_id == initiative.id)
+        ):
+            assert pilot_since is not None, name
+            after(pilot_since, funding.requested_at, f"{name}: money asked")
+            if funding.decided_on is not None:
+                after(stockholm_day(funding.requested_at), funding.decided_on, f"{name}: granted")
+        for insight in _db.session.scalars(
+            select(Insight).where(Insight.initiative_id == initiative.id)
+        ):
+            after(initiative.created_at, insight.created_at, f"{name}: insight")
+            after(stockholm_day(initiative.created_at), insight.noted_on, f"{name}: noted")
+            after(insight.noted_on, stockholm_day(insight.created_at), f"{name}: noted ahead")
+        publication = _db.session.get(Publication, initiative.id)
+        if publication is not None and publication.published:
+            after(previous, publication.published_at, f"{name}: published")
+    assert not late, "\n".join(late)
