@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from flask import Flask, current_app, flash, has_request_context, request, session
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import event
 
-from portal.config import ROOT, Config, config_from_env
+from portal.config import ROOT, Config, config_from_env, served_base_url
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
@@ -31,6 +32,9 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or config_from_env())
+    served = served_base_url() if app.config["ENV_NAME"] == "development" else None
+    if served and not os.environ.get("BASE_URL", "").strip():
+        app.config["BASE_URL"] = served  # `flask run --port 5001`: links say 5001
     # Before any blueprint adds a rule: every <int:...> and <name> gets them.
     app.url_map.converters.update(CONVERTERS)
     _check_config(app)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+
+import click
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,6 +17,38 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+ALL_INTERFACES = ("0.0.0.0", "::", "[::]")  # noqa: S104  (read, never bound to)
+
+
+def base_url_for(host: str | None, port: int | str | None) -> str:
+    """The address a browser on this machine reaches a server started on `host`:`port`."""
+    host = (host or "").strip() or "127.0.0.1"
+    if host in ALL_INTERFACES:  # served on every interface: this machine's own address works
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{port or 5000}"
+
+
+def base_url_from(environ: Mapping[str, str]) -> str:
+    """BASE_URL when set; otherwise the address `flask run` serves on (FLASK_RUN_HOST and
+    FLASK_RUN_PORT, as `flask run` reads them), by default http://127.0.0.1:5000."""
+    explicit = environ.get("BASE_URL", "").strip().rstrip("/")
+    if explicit:
+        return explicit
+    return base_url_for(environ.get("FLASK_RUN_HOST"), environ.get("FLASK_RUN_PORT"))
+
+
+def served_base_url() -> str | None:
+    """The address of the `flask run` command loading the app (its --host and --port), or
+    None when the app is not being loaded by `flask run`. Flask loads the app inside the
+    command, so its options are known here, also in the reloader's process."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run" or "port" not in ctx.params:
+        return None
+    return base_url_for(ctx.params.get("host"), ctx.params.get("port"))
 
 
 def normalise_database_url(url: str) -> str:
@@ -57,8 +92,9 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
 
-    # Absolute URL used in e-mails (links must work outside a request).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Absolute URL used in e-mails (links must work outside a request). Unset in development,
+    # create_app takes the address `flask run` was started on (served_base_url).
+    BASE_URL = base_url_from(os.environ)
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

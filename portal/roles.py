@@ -1,4 +1,4 @@
-"""The roles a person can hold (DOMAIN.md): below every capability, so that the access rules
+"""The roles a person can hold (docs/domain.md): below every capability, so that the access rules
 (portal/permissions.py) and every capability name them the same way. portal/accounts keeps
 who holds which."""
 

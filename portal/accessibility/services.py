@@ -31,7 +31,7 @@ COMPLIANCE_LABELS = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    "organisation": "Mälardalens universitet, för Samhällskontraktet",
+    "organisation": "Mälardalens universitet",
     "service_name": "Samhällskontraktets idéportal",
     "compliance": Compliance.PARTIAL,
     "shortcomings_sv": (

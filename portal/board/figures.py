@@ -13,7 +13,7 @@ Funnel — the submissions submitted in the period (a cohort), and how far each 
                   stopped (Avslutad).
   Initiatives made directly in a portfolio, with no submission behind them, are not in it.
 
-Follow-up (DOMAIN.md, "What the board follows up"), for the period and the previous period of
+Follow-up (docs/domain.md, "What the board follows"), for the period and the previous period of
 the same length:
   innovation ideas     submissions of the kind idea submitted in the period;
   needs collected      submissions of the kind challenge/need submitted in the period;

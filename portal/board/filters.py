@@ -1,7 +1,7 @@
 """The dashboard's filters, read from the address: the period, its granularity, what the inflow
 is shown per, a focus area (portfolio) and a source (a party or residents).
 
-Defaults for a board that meets about four times a year (DOMAIN.md): the last four quarters,
+Defaults for a board that meets about four times a year (docs/domain.md): the last four quarters,
 the current one included, by quarter and per source. That shows a year's trend in whole
 quarters, and the quarter the next meeting discusses.
 

@@ -26,7 +26,7 @@ Rules, as the board reads them:
   and are counted.
 - The source is the submitter's party at the time of submitting, or residents ("Invånare",
   key `RESIDENTS`), who are their own source. A party that has left keeps its history.
-- Focus areas that were renamed share a Portfolio (DOMAIN.md): counted by portfolio and
+- Focus areas that were renamed share a Portfolio (docs/domain.md): counted by portfolio and
   labelled with the portfolio's current name (the focus area with the latest valid_from).
   Submissions not yet given a focus area form their own group (portfolio_id None).
 - Submissions outside any call (the standing intake) form their own group (call_id None).

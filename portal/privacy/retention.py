@@ -94,7 +94,7 @@ KINDS: dict[RetentionKind, Kind] = {
             _l(
                 "Namn, e-post, telefon och samtycken tas bort från inlämningen så här lång tid "
                 "efter att utlysningen stängde (utan utlysning: efter att inlämningen "
-                "avgjordes). Inte medan den väntar på triage eller är ett initiativ som pågår. "
+                "avgjordes). Inte medan den väntar på att sorteras eller är ett initiativ som pågår. "
                 "Handlingen som inkommen behåller dem, eftersom den arkiveras."
             ),
             "months",

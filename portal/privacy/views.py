@@ -57,7 +57,7 @@ REGISTER_ROLES = (Role.PROCESS_SUPPORT, Role.ADMIN)
 
 @bp.app_context_processor
 def record_helpers() -> dict:
-    """The record as received, for the triage page and the submitter's own page."""
+    """The record as received, for the triage page (the submitter's page dates its completions)."""
     return {"records_of": records.records_of, "records_intact": records.intact}
 
 

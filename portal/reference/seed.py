@@ -1,4 +1,4 @@
-"""The reference data of DOMAIN.md, loaded idempotently (matched by name or key)."""
+"""The reference data of docs/domain.md, loaded idempotently (matched by name or key)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The built-in texts. An admin can replace each at /admin/texter."""
+"""The built-in texts. An admin can replace each at /admin/texter (`help` says where it is shown)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 TEXTS = {
     "privacy_resident": {
         "title": _l("Information till dig som lämnar ett bidrag (dataskydd)"),
+        "help": _l("Visas för invånare i formuläret när de svarar på en utlysning."),
         "sv": """Mälardalens universitet är personuppgiftsansvarigt för Samhällskontraktets idéportal. Vi behandlar ditt namn, din e-postadress, ditt telefonnummer om du anger det, och det du skriver i ditt bidrag.
 
 Varför: för att ta emot, bedöma och följa upp ditt bidrag och för att kunna kontakta dig om det. Den rättsliga grunden är att behandlingen behövs för att utföra en uppgift av allmänt intresse (artikel 6.1 e i dataskyddsförordningen). Vi ber alltså inte om ditt samtycke för själva behandlingen.
@@ -29,5 +30,15 @@ How long: the submission and your contact details are kept while the matter is o
 Your rights: you may find out what data we hold about you, have errors corrected, object to the processing and in some cases have data erased or restricted. Through the link in your receipt you can see and withdraw your submission. You may complain to the Swedish Authority for Privacy Protection (IMY).
 
 Contact: Samhällskontraktet's process support at Mälardalen University, and the university's data protection officer, dataskyddsombud@mdu.se.""",
+    },
+    "contact": {
+        "title": _l("Kontakt i slutet av varje e-postmeddelande"),
+        "help": _l(
+            "Står sist i varje e-postmeddelande som portalen skickar, på mottagarens språk. "
+            "Skriv hur man når Samhällskontraktets processtöd, till exempel en e-postadress "
+            "som någon läser."
+        ),
+        "sv": "Har du frågor? Skriv till Samhällskontraktets processtöd på samhallskontraktet@mdu.se. Vi svarar inom fem arbetsdagar.",
+        "en": "Questions? Write to Samhällskontraktet's process support at samhallskontraktet@mdu.se. We answer within five working days.",
     },
 }

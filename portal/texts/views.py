@@ -17,6 +17,14 @@ from portal.texts.services import get_text, update_text
 bp = Blueprint("texts", __name__, url_prefix="/admin/texter")
 
 
+@bp.app_template_global("site_text")
+def site_text(key: str) -> str:
+    """A site text in the language being rendered, for templates the lower layers render too
+    (e-mail is rendered in the recipient's language, in a request or a command)."""
+    with db.session.no_autoflush:  # rendering must not flush the caller's unfinished change
+        return get_text(key)
+
+
 class TextForm(FlaskForm):
     body_sv = TextAreaField(
         _l("Text på svenska"),

@@ -28,7 +28,8 @@ def test_resident_downloads_their_data_and_has_it_erased(page):
 
     page.goto(f"/mitt-bidrag/{token}")
     assert page.get_by_role("heading", level=1).inner_text() == "Cykelkompisar"
-    assert page.get_by_role("heading", name="Som inkommen").is_visible()
+    assert page.get_by_role("heading", name="Det du skickade").is_visible()
+    assert "Kontrollsumma" not in page.locator("main").inner_text()
     check_axe(page)
 
     page.get_by_role("button", name="Hämta mina uppgifter").click()

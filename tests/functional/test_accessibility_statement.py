@@ -27,7 +27,7 @@ def form_values(client) -> dict[str, str]:
 
 def test_public_statement_has_what_digg_requires(client):
     html = client.get("/tillganglighet").get_data(as_text=True)
-    assert "Mälardalens universitet, för Samhällskontraktet" in html  # the body
+    assert "Mälardalens universitet står bakom Samhällskontraktets idéportal." in html  # the body
     assert "Samhällskontraktets idéportal är delvis förenlig" in html  # compliance
     assert "Bilagor som de som lämnar bidrag laddar upp" in html  # known shortcomings
     assert 'href="mailto:samhallskontraktet@mdu.se"' in html  # feedback route
@@ -162,3 +162,12 @@ def test_a_broken_report_is_refused_with_a_message(app, db, tmp_path):
     assert result.exit_code != 0
     assert "Rapporten kunde inte läsas" in result.output
     assert services.latest_check() is None
+
+
+def test_admin_page_without_a_check_says_what_happens_without_commands(client, login_as):
+    login_as(Role.ADMIN)
+    html = client.get("/admin/tillganglighet").get_data(as_text=True)
+    assert "Ingen automatisk granskning är registrerad ännu." in html
+    assert "Inför varje ny version granskar webbläsartesterna varje sida" in html
+    for word in ("flask", "record-check", "kommandot"):
+        assert word not in html, word

@@ -167,7 +167,9 @@ def test_files_sent_with_the_form_belong_to_the_record(client, smtp, upload_fold
     ]
 
 
-def test_triage_page_and_private_page_show_the_record_as_received(client, login_as, smtp):
+def test_triage_page_shows_the_record_as_received_and_the_private_page_does_not(
+    client, login_as, smtp
+):
     call = make_call()
     url = f"/utlysningar/{call.slug}"
     client.post(url, data={**open_form(client, url), **resident_data(title="Som det kom")})
@@ -176,15 +178,48 @@ def test_triage_page_and_private_page_show_the_record_as_received(client, login_
     submission = _db.session.scalar(select(Submission))
     submission.title = "Ändrat av någon"  # the working copy; the record stays
     _db.session.commit()
+    checksum = records.records_of(submission)[0].content_sha256
 
     private = client.get(link).get_data(as_text=True)
-    assert "Som inkommen" in private and "Som det kom" in private
+    assert "Som inkommen" not in private and checksum not in private
 
     login_as(Role.PROCESS_SUPPORT)
     page = client.get(f"/inkorg/{submission.id}").get_data(as_text=True)
     assert "Som inkommen" in page
     assert "Som det kom" in page and "Ändrat av någon" in page
-    assert records.records_of(submission)[0].content_sha256 in page
+    assert checksum in page
+
+
+def test_private_page_shows_what_the_resident_sent_once_in_their_words(client, smtp):
+    call = make_call()
+    url = f"/utlysningar/{call.slug}"
+    purpose = "Äldre barn leder lekar på rasten, en gång i veckan."
+    data = resident_data(title="Lekledare på rasten", purpose=purpose)
+    client.post(url, data={**open_form(client, url), **data})
+    [message] = smtp.wait_for(1)
+    link = re.search(r"http://localhost(/mitt-bidrag/\S+)", smtp.body(message)).group(1)
+
+    page = client.get(link).get_data(as_text=True)
+    assert page.count(purpose) == 1
+    assert "Det du skickade" in page
+    for technical in ("Kontrollsumma", "SHA-256", "Som inkommen", "Avsändare:"):
+        assert technical not in page, technical
+    assert "Kompletterat" not in page
+
+
+def test_private_page_dates_each_completion_and_shows_the_latest_text_once(client, db):
+    submission, token = resident_submission(title="Första namnet", purpose="Som det kom in.")
+    ps = make_user(roles={Role.PROCESS_SUPPORT})
+    triage.request_info(submission, "Vilka skolor gäller det?", actor=ps)
+    db.session.commit()
+    services.complete(submission, {"purpose": "Med skolorna i Västerås."}, actor=None)
+    db.session.commit()
+
+    page = client.get(f"/mitt-bidrag/{token}").get_data(as_text=True)
+    assert page.count("Med skolorna i Västerås.") == 1
+    assert "Som det kom in." not in page
+    assert re.search(r"<dt>Kompletterat</dt><dd>[^<]*\d{4}[^<]*</dd>", page)
+    assert "Kontrollsumma" not in page
 
 
 def test_migration_backfills_a_record_for_each_registered_submission(empty_database_url):  # noqa: F811

@@ -295,6 +295,18 @@ def test_command_dry_run_by_default_apply_with_flag_and_no_personal_data(app, db
 # --- the admin's page -----------------------------------------------------------------------------
 
 
+COMMAND_WORDS = ("flask", "--apply", "retention run", "record-check", "kommandot")
+
+
+def test_admin_retention_page_says_what_happens_and_when_without_commands(client, login_as):
+    login_as(Role.ADMIN)
+    html = client.get("/admin/gallring").get_data(as_text=True)
+    assert "Gallringen görs automatiskt varje natt" in html
+    assert "från och med nästa natt" in html
+    for word in COMMAND_WORDS:
+        assert word not in html, word
+
+
 def test_admin_sets_a_rule_with_audit_and_sees_the_dry_run(client, login_as, db):
     admin = login_as(Role.ADMIN)
     page = client.get("/admin/gallring")

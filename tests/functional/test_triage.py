@@ -101,7 +101,7 @@ def test_detail_shows_canvas_submitter_and_timeline(client, triager):
     assert "Kim Invånare" in html and "kim@example.org" in html and "070-123 45 67" in html
     assert "Invånare" in html
     assert "Inkommen" in html
-    assert "Inlämningen väntar på triage" in html
+    assert "Inlämningen väntar på att sorteras" in html
     # the timeline: submitted by the submitter (a resident has no account)
     assert re.search(r"<strong>Inlämnad</strong> <span class=\"muted\">\(Inlämnaren\)</span>", html)
     assert "Status: Utkast → Inkommen" in html

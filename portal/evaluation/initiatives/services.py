@@ -351,7 +351,7 @@ def declare_conflict(initiative: Initiative, reason: str, *, actor: User) -> Con
         raise RatingLocked(
             _l(
                 "Bedömningarna är låsta efter primötets beslut. "
-                "Kontakta processtödet om du har ett jäv."
+                "Kontakta processtödet om du är jävig."
             )
         )
     old = ratings_by(initiative, actor)
