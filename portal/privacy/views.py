@@ -58,7 +58,11 @@ REGISTER_ROLES = (Role.PROCESS_SUPPORT, Role.ADMIN)
 @bp.app_context_processor
 def record_helpers() -> dict:
     """The record as received, for the triage page and the submitter's own page."""
-    return {"records_of": records.records_of, "records_intact": records.intact}
+    return {
+        "records_of": records.records_of,
+        "records_intact": records.intact,
+        "record_changes": records.canvas_changes,
+    }
 
 
 @bp.app_template_filter("iso_datetime")
