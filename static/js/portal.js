@@ -43,6 +43,21 @@
       });
     });
   });
+  // The showroom (templates/hub/showroom.html): a button pauses the rotation and the updates
+  // of the board, which htmx polls (WCAG 2.2.2), by cancelling its requests while paused.
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector("[data-showroom-pause]");
+    if (!button) { return; }
+    var paused = false;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      paused = !paused;
+      button.textContent = paused ? button.getAttribute("data-play-label") : button.getAttribute("data-pause-label");
+    });
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      if (paused && event.target.id === "showroom-board") { event.preventDefault(); }
+    });
+  });
   // Confirm destructive actions that ask for it: <form data-confirm="…">.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
