@@ -166,6 +166,9 @@ def showroom(portfolio_id: int, slug: str | None = None):
     start = (page - 1) * rows
     columns = [(phase, items[start : start + rows], len(items)) for phase, items in by_phase]
     next_page = page % pages + 1
+    refresh = config.get("HUB_SHOWROOM_REFRESH_SECONDS", SHOWROOM_REFRESH_SECONDS)
+    # Each turn fetches the board anew, so a turning board is never older than a refresh.
+    rotate = min(refresh, config.get("HUB_SHOWROOM_ROTATE_SECONDS", SHOWROOM_ROTATE_SECONDS))
     return render_page_or_block(
         "hub/showroom.html",
         "board",
@@ -181,8 +184,8 @@ def showroom(portfolio_id: int, slug: str | None = None):
         phase_labels=PHASE_LABELS,
         parties=search.party_names([i.id for _phase, items, _n in columns for i in items]),
         updated=format_time(utcnow(), "HH:mm"),
-        refresh_seconds=config.get("HUB_SHOWROOM_REFRESH_SECONDS", SHOWROOM_REFRESH_SECONDS),
-        rotate_seconds=config.get("HUB_SHOWROOM_ROTATE_SECONDS", SHOWROOM_ROTATE_SECONDS),
+        refresh_seconds=refresh,
+        rotate_seconds=rotate,
     )
 
 
