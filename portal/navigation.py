@@ -1,4 +1,8 @@
-"""The main navigation: one list, filtered by role and by what the app actually serves."""
+"""The main navigation: one list, filtered by role and by what the app actually serves.
+
+Staff links sit in a few groups (`GROUPS`): a group with two or more links for the user is a
+disclosure menu (<details>, works without JavaScript), one with a single link is that link, so
+every role's menu fits one line at 1280 px (tests/e2e/test_layout.py measures it)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,20 @@ class NavItem:
     label: object
     endpoint: str
     roles: frozenset[Role] | None  # None: everybody; empty: any logged-in user
+    group: str | None = None  # a key of GROUPS
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    label: object
+    items: list[NavItem]
+
+
+GROUPS = {
+    "intake": _l("Inflöde"),
+    "process": _l("Process"),
+}
 
 
 NAV = [
@@ -24,19 +42,23 @@ NAV = [
     NavItem(_l("Hubben"), "hub.index", ANYONE),
     NavItem(_l("Lämna in"), "submissions.new", frozenset({Role.EMPLOYEE})),
     NavItem(_l("Mina inlämningar"), "submissions.mine", frozenset({Role.EMPLOYEE})),
-    NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
-    NavItem(_l("Diarium"), "privacy.diarium", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN})),
-    NavItem(_l("Hantera utlysningar"), "calls.manage", frozenset({Role.PROCESS_SUPPORT})),
+    NavItem(_l("Inkorg"), "triage.inbox", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN}), "intake"),
+    NavItem(
+        _l("Diarium"), "privacy.diarium", frozenset({Role.PROCESS_SUPPORT, Role.ADMIN}), "intake"
+    ),
+    NavItem(_l("Hantera utlysningar"), "calls.manage", frozenset({Role.PROCESS_SUPPORT}), "intake"),
     NavItem(
         _l("Initiativ"),
         "evaluation.initiatives",
         frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.ADMIN}),
+        "process",
     ),
-    NavItem(_l("Mina bedömningar"), "evaluation.assignments", frozenset({Role.EXPERT})),
+    NavItem(_l("Mina bedömningar"), "evaluation.assignments", frozenset({Role.EXPERT}), "process"),
     NavItem(
         _l("Insikter"),
         "evaluation.insights",
         frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.EXPERT, Role.ADMIN}),
+        "process",
     ),
     NavItem(
         _l("Finansiering"),
@@ -50,9 +72,13 @@ NAV = [
                 Role.ADMIN,
             }
         ),
+        "process",
     ),
     NavItem(
-        _l("Primöten"), "evaluation.meetings", frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM})
+        _l("Primöten"),
+        "evaluation.meetings",
+        frozenset({Role.PROCESS_SUPPORT, Role.CORE_TEAM}),
+        "process",
     ),
     NavItem(
         _l("Styrelsens uppföljning"),
@@ -77,6 +103,22 @@ def items_for(user) -> list[NavItem]:
         ):
             visible.append(item)
     return visible
+
+
+def menu_for(items: list[NavItem]) -> list[NavItem | NavGroup]:
+    """The visible items as the menu shows them: each group where its first item stands, as a
+    group when it holds two or more of the user's links, else as its one link."""
+    menu: list[NavItem | NavGroup] = []
+    groups: dict[str, NavGroup] = {}
+    for item in items:
+        if item.group is None:
+            menu.append(item)
+        elif item.group in groups:
+            groups[item.group].items.append(item)
+        else:
+            groups[item.group] = NavGroup(item.group, GROUPS[item.group], [item])
+            menu.append(groups[item.group])
+    return [e.items[0] if isinstance(e, NavGroup) and len(e.items) == 1 else e for e in menu]
 
 
 def current_endpoint(items: list[NavItem], path: str) -> str | None:

@@ -42,6 +42,7 @@ def register(app: Flask) -> None:
             return {"canvas_fields": CANVAS_FIELDS, "current_locale": str(get_locale() or "sv")}
         return {
             "nav_items": (items := navigation.items_for(current_user)),
+            "nav_menu": navigation.menu_for(items),
             "nav_current": navigation.current_endpoint(items, request.path),
             "can_administer": permissions.can_administer,
             "can_see_board_figures": permissions.can_see_board_figures,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import paging
 from portal.accounts.models import Role
 from portal.calls.models import Audience, Call
 from portal.calls.services import slugify
@@ -34,15 +35,24 @@ from portal.types import utcnow
 bp = Blueprint("hub", __name__)
 
 MANAGERS = (Role.PROCESS_SUPPORT, Role.ADMIN)
-SHOWROOM_REFRESH_SECONDS = 60
+SHOWROOM_REFRESH_SECONDS = 60  # one screen: fetched again to stay current
+SHOWROOM_ROTATE_SECONDS = 20  # more than one screen: the next one after this long
+# Initiatives per phase column on one screen: the cards have a fixed height (two lines of
+# title, one of parties), so this many fit a 1920×1080 screen with the site's header and
+# footer, and more in kiosk mode, which has neither menu nor login (tests/e2e/test_layout.py).
+SHOWROOM_ROWS = 4
+SHOWROOM_ROWS_KIOSK = 6
 
 
 def initiative_url(initiative: Initiative) -> str:
     return url_for("hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title))
 
 
-def showroom_url(portfolio_id: int, name: str) -> str:
-    return url_for("hub.showroom", portfolio_id=portfolio_id, slug=slugify(name))
+def showroom_url(portfolio_id: int, name: str, *, page: int = 1, kiosk: bool = False) -> str:
+    args = {"sida": page} if page > 1 else {}
+    if kiosk:
+        args["kiosk"] = 1
+    return url_for("hub.showroom", portfolio_id=portfolio_id, slug=slugify(name), **args)
 
 
 @bp.app_context_processor
@@ -129,8 +139,10 @@ def showroom(portfolio_id: int, slug: str | None = None):
     if db.session.get(Portfolio, portfolio_id) is None:
         abort(404)
     name = listing.current_area_names()[portfolio_id]
+    kiosk = request.args.get("kiosk") == "1"
+    asked = paging.page_from_args(request.args, "sida")
     if slug != slugify(name):
-        return redirect(showroom_url(portfolio_id, name), 301)
+        return redirect(showroom_url(portfolio_id, name, page=asked, kiosk=kiosk), 301)
     phase_today = public.phase_as_of(public.today())
     found = db.session.execute(
         select(Initiative, phase_today)
@@ -142,7 +154,21 @@ def showroom(portfolio_id: int, slug: str | None = None):
         .order_by(Initiative.title, Initiative.id)
     ).all()
     ongoing = [i for i, _phase in found]
-    columns = [(phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING]
+    by_phase = [(phase, [i for i, shown in found if shown == phase]) for phase in public.ONGOING]
+    # One screen holds `rows` initiatives of each phase; the screens are turned like pages.
+    config = current_app.config
+    rows = config.get("HUB_SHOWROOM_ROWS_KIOSK" if kiosk else "HUB_SHOWROOM_ROWS") or (
+        SHOWROOM_ROWS_KIOSK if kiosk else SHOWROOM_ROWS
+    )
+    longest = max((len(items) for _phase, items in by_phase), default=0)
+    pages = paging.last_page(longest, rows)
+    page = paging.clamp(asked, longest, rows)
+    start = (page - 1) * rows
+    columns = [(phase, items[start : start + rows], len(items)) for phase, items in by_phase]
+    next_page = page % pages + 1
+    refresh = config.get("HUB_SHOWROOM_REFRESH_SECONDS", SHOWROOM_REFRESH_SECONDS)
+    # Each turn fetches the board anew, so a turning board is never older than a refresh.
+    rotate = min(refresh, config.get("HUB_SHOWROOM_ROTATE_SECONDS", SHOWROOM_ROTATE_SECONDS))
     return render_page_or_block(
         "hub/showroom.html",
         "board",
@@ -150,12 +176,16 @@ def showroom(portfolio_id: int, slug: str | None = None):
         portfolio_id=portfolio_id,
         columns=columns,
         total=len(ongoing),
+        page=page,
+        pages=pages,
+        kiosk=kiosk,
+        this_url=showroom_url(portfolio_id, name, page=page, kiosk=kiosk),
+        next_url=showroom_url(portfolio_id, name, page=next_page, kiosk=kiosk),
         phase_labels=PHASE_LABELS,
-        parties=search.party_names([i.id for i in ongoing]),
+        parties=search.party_names([i.id for _phase, items, _n in columns for i in items]),
         updated=format_time(utcnow(), "HH:mm"),
-        refresh_seconds=current_app.config.get(
-            "HUB_SHOWROOM_REFRESH_SECONDS", SHOWROOM_REFRESH_SECONDS
-        ),
+        refresh_seconds=refresh,
+        rotate_seconds=rotate,
     )
 
 

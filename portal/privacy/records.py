@@ -20,8 +20,11 @@ the request and removed by `flask retention run` when the rule for closed submis
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -210,6 +213,58 @@ def records_of(submission: Submission | None) -> list[SubmissionRecord]:
             .order_by(SubmissionRecord.sequence)
         )
     )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A canvas field whose text today differs from the record as received: the text in
+    parts, each ("same" | "removed" | "added", text), for the template to mark up (escaped)."""
+
+    key: str
+    label: object
+    parts: list[tuple[str, str]]
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_MAX_TOKENS = 3000  # beyond this a word diff is slow (quadratic); compare whole lines instead
+
+
+def text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """What changed from `before` to `after`, word by word (line by line for long texts)."""
+    a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    if len(a) + len(b) > _MAX_TOKENS:
+        a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    parts: list[tuple[str, str]] = []
+
+    def add(kind: str, tokens: list[str]) -> None:
+        text = "".join(tokens)
+        if not text:
+            return
+        if parts and parts[-1][0] == kind:
+            parts[-1] = (kind, parts[-1][1] + text)
+        else:
+            parts.append((kind, text))
+
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            add("same", a[i1:i2])
+        else:
+            add("removed", a[i1:i2])
+            add("added", b[j1:j2])
+    return parts
+
+
+def canvas_changes(received: SubmissionRecord, submission: Submission) -> list[FieldChange]:
+    """The canvas fields whose text today (the working copy) differs from the record as
+    received, in the canvas's order; empty when nothing has changed since it came in."""
+    canvas = received.content.get("canvas") or {}
+    changes = []
+    for field in CANVAS_FIELDS:
+        before = canvas.get(field.key) or ""
+        after = getattr(submission, field.key) or ""
+        if before != after:
+            changes.append(FieldChange(field.key, field.label, text_diff(before, after)))
+    return changes
 
 
 def erasure_requested_at(submission: Submission) -> datetime | None:

@@ -57,8 +57,13 @@ REGISTER_ROLES = (Role.PROCESS_SUPPORT, Role.ADMIN)
 
 @bp.app_context_processor
 def record_helpers() -> dict:
-    """The record as received, for the triage page (the submitter's page dates its completions)."""
-    return {"records_of": records.records_of, "records_intact": records.intact}
+    """The record as received and what changed since, for the triage page (the submitter's page
+    dates its completions)."""
+    return {
+        "records_of": records.records_of,
+        "records_intact": records.intact,
+        "record_changes": records.canvas_changes,
+    }
 
 
 @bp.app_template_filter("iso_datetime")

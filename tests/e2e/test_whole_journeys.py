@@ -170,6 +170,7 @@ def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
     expect(row.locator(".badge")).to_have_text("Inkommen")
     row.get_by_role("link", name=number).click()
     expect(support.get_by_role("heading", level=1)).to_have_text(f"{number} {IDEA}")
+    support.locator("summary", has_text="Be om komplettering").click()  # the decision's form
     support.get_by_label("Fråga till inlämnaren").fill(QUESTION)
     support.get_by_role("button", name="Skicka frågan").click()
     expect(support.locator(".flash-success")).to_have_text("Frågan är skickad till inlämnaren.")
@@ -210,6 +211,7 @@ def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
     expect(files).to_have_count(2)
     expect(support.locator(".timeline")).to_contain_text("Bifogade filer: – → sträcka.png")
     screenshot(support, "journey-1c-triage")
+    support.locator("summary", has_text="Klassning").click()
     support.get_by_label("Fokusområde").select_option(label=CHILDREN)
     support.get_by_role("button", name="Spara klassningen").click()
     expect(support.locator(".flash-success")).to_have_text("Klassningen är sparad.")

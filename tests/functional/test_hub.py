@@ -365,6 +365,42 @@ def test_showroom_poll_gets_only_the_board(client):
     assert body.lstrip().startswith('<div id="showroom-board"') and "<html" not in body
 
 
+def test_showroom_turns_screens_of_a_few_initiatives_per_phase(client, app):
+    for n in range(5):
+        make_hub_initiative(f"Pilot {n}", phase=Phase.PILOT)
+    make_hub_initiative("Idé", phase=Phase.IDEA)
+    portfolio = _db.session.scalar(select(Publication)).initiative.portfolio_id
+    app.config["HUB_SHOWROOM_ROWS"] = 2
+    try:
+        first = html(client.get(f"/showroom/{portfolio}", follow_redirects=True))
+        last = html(client.get(f"/showroom/{portfolio}?sida=99", follow_redirects=True))
+        odd = html(client.get(f"/showroom/{portfolio}?sida=abc", follow_redirects=True))
+    finally:
+        app.config.pop("HUB_SHOWROOM_ROWS")
+    assert "Sida 1 av 3" in first and "Pilot 0" in first and "Pilot 1" in first
+    assert "Pilot 2" not in first and "Idé" in first
+    assert 'href="/showroom/2-valmaende-och-sjalvstandiga-aldre?sida=2">Nästa sida' in first
+    assert 'data-hx-get="/showroom/2-valmaende-och-sjalvstandiga-aldre?sida=2"' in first
+    assert 'data-hx-trigger="every 20s"' in first  # turns faster than it refreshes
+    assert '<span class="showroom-count">5</span>' in first  # the phase's count, not the page's
+    assert "Sida 3 av 3" in last and "Pilot 4" in last and "Pilot 0" not in last
+    assert ">Första sidan</a>" in last and "Visas på en annan sida." in last  # Idé was on 1
+    assert "Sida 1 av 3" in odd
+
+
+def test_showroom_kiosk_mode_has_no_login_menu_or_language_and_keeps_kiosk_when_turning(
+    client, app
+):
+    for n in range(7):
+        make_hub_initiative(f"Pilot {n}", phase=Phase.PILOT)
+    portfolio = _db.session.scalar(select(Publication)).initiative.portfolio_id
+    body = html(client.get(f"/showroom/{portfolio}?kiosk=1", follow_redirects=True))
+    assert "Logga in" not in body and "Huvudmeny" not in body and "In English" not in body
+    assert "Sida 1 av 2" in body
+    assert 'href="/showroom/2-valmaende-och-sjalvstandiga-aldre?sida=2&amp;kiosk=1"' in body
+    assert "Logga in" in html(client.get(f"/showroom/{portfolio}", follow_redirects=True))
+
+
 def test_unknown_showroom_is_404(client):
     assert client.get("/showroom/99999").status_code == 404
 
