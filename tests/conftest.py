@@ -111,6 +111,15 @@ def db(app) -> Iterator:
 
 
 @pytest.fixture
+def upload_folder(app, tmp_path):
+    """Uploaded files go to a folder of the test's own (the path), not instance/uploads."""
+    saved = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    yield tmp_path
+    app.config["UPLOAD_FOLDER"] = saved
+
+
+@pytest.fixture
 def client(app, db):
     return app.test_client()
 

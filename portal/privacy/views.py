@@ -45,6 +45,7 @@ from portal.privacy.forms import (
     RetentionRuleForm,
 )
 from portal.privacy.models import ACTION_LABELS, RetentionKind
+from portal.submissions import uploads
 from portal.submissions.models import STATE_LABELS, Submission
 from portal.submissions.services import find_by_token
 from portal.triage.timeline import ACTIONS
@@ -208,6 +209,8 @@ def retention_run(do_apply: bool, today) -> None:
     lines = retention_report(day, plans, applied=do_apply)  # before the commit: all can fail
     old_keys = intents.purge(dry_run=not do_apply)  # housekeeping, not a rule: always on
     lines.insert(-1 if not do_apply else len(lines), intents.purge_report(old_keys, do_apply))
+    unsent = uploads.purge_held(dry_run=not do_apply)  # files held for forms never sent
+    lines.insert(-1 if not do_apply else len(lines), uploads.purge_report(unsent, do_apply))
     if do_apply:
         db.session.commit()
     for line in lines:

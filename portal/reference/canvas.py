@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 
 
@@ -135,3 +136,24 @@ def normalise_rules(rules: dict[str, str] | None, default: dict[str, FieldRule])
     for key in ALWAYS_REQUIRED:
         out[key] = FieldRule.REQUIRED
     return out
+
+
+def text_length(value: str | None) -> int:
+    """The length of a text as stored: a line break counts once, however the browser sent it
+    (a textarea sends CRLF), as the live count under the field counts it."""
+    return len((value or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def too_long(field: CanvasField, value: str | None):
+    """The refusal of a text longer than its field takes, naming the limit and how far over it
+    is, or None. The text itself is never cut."""
+    count = text_length(value)
+    if count <= field.max_length:
+        return None
+    return _l(
+        "Texten är för lång: högst %(max)s tecken, du har skrivit %(count)s "
+        "(%(over)s för många). Hela texten finns kvar så att du kan korta den.",
+        max=format_number(field.max_length),
+        count=format_number(count),
+        over=format_number(count - field.max_length),
+    )

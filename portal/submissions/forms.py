@@ -16,15 +16,37 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.forms import HiddenField, no_control_chars
-from portal.reference.canvas import CANVAS_FIELDS, CONFIGURABLE, FOCUS_AREA, FieldRule
+from portal.reference.canvas import (
+    CANVAS_FIELDS,
+    CONFIGURABLE,
+    FOCUS_AREA,
+    CanvasField,
+    FieldRule,
+    too_long,
+)
 from portal.submissions.models import KIND_LABELS, Kind
 
 
 def _required(label):
     return InputRequired(_l("Fyll i ”%(label)s”.", label=label))
+
+
+class WithinLimit:
+    """A canvas text within its field's limit, counted as stored (a line break once). No
+    `maxlength` flag: a browser cuts pasted text to maxlength without a word, so the limit is
+    said in the hint, counted live by static/js/charcount.js, and refused here with the whole
+    text kept in the field."""
+
+    def __init__(self, field: CanvasField) -> None:
+        self.field = field
+
+    def __call__(self, form, field) -> None:
+        message = too_long(self.field, field.data)
+        if message is not None:
+            raise ValidationError(str(message))
 
 
 class CanvasBase(FlaskForm):
@@ -39,6 +61,9 @@ class CanvasBase(FlaskForm):
     )
     form_key = HiddenField()
     draft_id = HiddenField()
+    # Files accepted in a round that failed for another reason wait under this token (those
+    # without a draft: residents, completions); see portal/submissions/uploads.py.
+    upload_token = HiddenField()
 
     def canvas_data(self) -> dict[str, object]:
         data: dict[str, object] = {"kind": self.kind.data} if "kind" in self else {}
@@ -152,16 +177,13 @@ def canvas_form_class(
         rule = rules.get(f.key, FieldRule.OPTIONAL)
         if rule == FieldRule.HIDDEN:
             continue
-        validators = [
-            Length(max=f.max_length, message=_l("Högst %(max)d tecken.", max=f.max_length)),
-            no_control_chars,
-        ]
+        validators = [WithinLimit(f), no_control_chars]
         if rule == FieldRule.REQUIRED and not draft:
             validators.insert(0, _required(f.label))
         else:
             validators.insert(0, Optional())
         field_class = TextAreaField if f.multiline else StringField
-        render_kw = {"maxlength": f.max_length}
+        render_kw = {"data-maxchars": f.max_length}
         if f.multiline:
             render_kw["rows"] = 5 if f.max_length > 2000 else 3
         attrs[f.key] = field_class(

@@ -358,3 +358,27 @@ class RegistrationCounter(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeldUpload(db.Model):
+    """A file accepted in a form round that failed for another reason, held until the form is
+    sent (then it becomes an Attachment, the same file) or removed unsent by `flask retention
+    run` after HELD_UPLOAD_HOURS. Found by the hash of an unguessable token that the form
+    carries in a hidden field and the browser's session holds too."""
+
+    __tablename__ = "held_uploads"
+    __table_args__ = (
+        CheckConstraint(
+            "content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')",
+            name="content_type_valid",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(12), default=AttachmentPurpose.ATTACHMENT)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -16,7 +16,7 @@ from portal.calls.models import Call, CallState
 from portal.extensions import db
 from portal.links import external_url
 from portal.mail.services import queue_email
-from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA
+from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA, too_long
 from portal.submissions import signals, uploads
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
@@ -34,6 +34,15 @@ class SubmissionRefused(Exception):
     def __init__(self, message) -> None:
         super().__init__(str(message))
         self.message = message
+
+
+class TextTooLong(SubmissionRefused):
+    """A canvas text is longer than its field takes: nothing is cut, nothing is saved.
+    `errors` maps each field's key to the message for that field."""
+
+    def __init__(self, errors: dict[str, object]) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
 
 
 # --- calls ---------------------------------------------------------------------------
@@ -71,12 +80,26 @@ def refusal_for(call: Call | None, *, resident: bool, now: datetime | None = Non
 # --- canvas --------------------------------------------------------------------------
 
 
+def canvas_too_long(data: Mapping[str, object]) -> dict[str, object]:
+    """The canvas fields in `data` longer than their limit, with the message for each."""
+    errors = {}
+    for f in CANVAS_FIELDS:
+        message = too_long(f, data.get(f.key)) if f.key in data else None
+        if message is not None:
+            errors[f.key] = message
+    return errors
+
+
 def apply_canvas(submission: Submission, data: Mapping[str, object]) -> dict[str, list]:
-    """Copy the canvas fields present in `data` onto the submission, exactly as written."""
+    """Copy the canvas fields present in `data` onto the submission, exactly as written.
+    A text over its field's limit refuses the whole change (TextTooLong): never cut."""
+    errors = canvas_too_long(data)
+    if errors:
+        raise TextTooLong(errors)
     values: dict[str, object] = {}
     for f in CANVAS_FIELDS:
         if f.key in data:
-            values[f.key] = (data[f.key] or "")[: f.max_length]
+            values[f.key] = data[f.key] or ""
     if FOCUS_AREA in data:
         values["focus_area_id"] = data[FOCUS_AREA] or None
     if data.get("kind") in (Kind.CHALLENGE, Kind.IDEA):
@@ -93,6 +116,9 @@ def save_draft(
     form_key: str | None = None,
 ) -> Submission:
     """Create or update an employee's draft. Drafts are never registered or sent anywhere."""
+    errors = canvas_too_long(data)
+    if errors:
+        raise TextTooLong(errors)
     if submission is None:
         submission = Submission(
             submitter=actor,
@@ -143,6 +169,9 @@ def submit_resident(
     reason = refusal_for(call, resident=True, now=now)
     if reason:
         raise SubmissionRefused(reason)
+    errors = canvas_too_long(data)
+    if errors:
+        raise TextTooLong(errors)
     submission = Submission(
         call=call,
         resident_name=name.strip(),
@@ -206,9 +235,7 @@ def find_resend(
 def same_canvas(submission: Submission, data: Mapping[str, object]) -> bool:
     """Whether the submission already holds exactly this canvas (as apply_canvas stores it)."""
     for f in CANVAS_FIELDS:
-        if f.key in data and (data[f.key] or "")[: f.max_length] != (
-            getattr(submission, f.key) or ""
-        ):
+        if f.key in data and (data[f.key] or "") != (getattr(submission, f.key) or ""):
             return False
     if FOCUS_AREA in data and (data[FOCUS_AREA] or None) != submission.focus_area_id:
         return False

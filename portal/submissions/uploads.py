@@ -12,6 +12,7 @@ name with no extension; the original name is kept, cleaned, for display only.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -20,16 +21,19 @@ import secrets
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.submissions.models import Attachment, AttachmentPurpose
+from portal.submissions.models import Attachment, AttachmentPurpose, HeldUpload
+from portal.types import utcnow
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_SUBMISSION = 5
@@ -37,6 +41,8 @@ MAX_PIXELS = 40_000_000  # 40 megapixels; more is refused as a possible decompre
 MAX_NAME_CHARS = 255
 ALLOWED = {"image/png", "image/jpeg", "image/webp", "application/pdf"}
 FILES_TO_DELETE = "uploads_to_delete"  # db.session.info: paths removed when it commits
+# Files held for a form not yet sent are removed by `flask retention run` after this long.
+HELD_FOR = timedelta(hours=24)
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +225,21 @@ def _folder() -> Path:
 def store(submission, checked: CheckedUpload, *, purpose: str = "attachment") -> Attachment:
     """Sanitise, write under a random name, and add the Attachment row (no commit)."""
     purpose = AttachmentPurpose(purpose).value
+    stored_name, size = _write(checked)
+    attachment = Attachment(
+        submission=submission,
+        purpose=purpose,
+        stored_name=stored_name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=size,
+    )
+    db.session.add(attachment)
+    return attachment
+
+
+def _write(checked: CheckedUpload) -> tuple[str, int]:
+    """Sanitise and write the file under a new random name; its name and size."""
     data = sanitise_image(checked.data, checked.content_type)
     folder = _folder()
     folder.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
@@ -232,16 +253,89 @@ def store(submission, checked: CheckedUpload, *, purpose: str = "attachment") ->
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    attachment = Attachment(
-        submission=submission,
-        purpose=purpose,
+    return stored_name, len(data)
+
+
+# --- held for a form not yet sent ----------------------------------------------------------
+
+
+def new_hold_token() -> str:
+    """An unguessable token for files held across a form's rounds (only its hash is kept)."""
+    return secrets.token_urlsafe(32)
+
+
+def hold_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hold(token: str, checked: CheckedUpload, *, purpose: str = "attachment") -> HeldUpload:
+    """Sanitise and write an accepted file, held under `token` until the form is sent."""
+    stored_name, size = _write(checked)
+    held_upload = HeldUpload(
+        token_hash=hold_key(token),
+        purpose=AttachmentPurpose(purpose).value,
         stored_name=stored_name,
         original_name=checked.original_name,
         content_type=checked.content_type,
-        size=len(data),
+        size=size,
     )
-    db.session.add(attachment)
-    return attachment
+    db.session.add(held_upload)
+    return held_upload
+
+
+def held(token: str | None) -> list[HeldUpload]:
+    """The files held under this token, oldest first (none for no token)."""
+    if not token:
+        return []
+    return list(
+        db.session.scalars(
+            select(HeldUpload)
+            .where(HeldUpload.token_hash == hold_key(token))
+            .order_by(HeldUpload.id)
+        )
+    )
+
+
+def attach_held(submission, token: str | None) -> list[Attachment]:
+    """The held files become the submission's attachments (the same files, not copies)."""
+    attached = []
+    for item in held(token):
+        attachment = Attachment(
+            submission=submission,
+            purpose=item.purpose,
+            stored_name=item.stored_name,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size=item.size,
+        )
+        db.session.delete(item)
+        db.session.add(attachment)
+        attached.append(attachment)
+    return attached
+
+
+def drop_held(item: HeldUpload) -> None:
+    """Remove a held file (its row now, its file once that commits)."""
+    delete_file(item)
+    db.session.delete(item)
+
+
+def purge_held(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Remove the files held longer than HELD_FOR for forms never sent; how many."""
+    before = (now or utcnow()) - HELD_FOR
+    old = list(db.session.scalars(select(HeldUpload).where(HeldUpload.created_at < before)))
+    if not dry_run:
+        for item in old:
+            drop_held(item)
+        db.session.flush()
+    return len(old)
+
+
+def purge_report(count: int, applied: bool) -> str:
+    """The retention command's line for files held for forms never sent."""
+    done = "borttagna" if applied else "skulle tas bort"
+    hours = int(HELD_FOR.total_seconds() // 3600)
+    return f"- Filer till formulär som aldrig skickades, äldre än {hours} timmar: {count} {done}"
 
 
 def path_of(attachment) -> Path:

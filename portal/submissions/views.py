@@ -49,6 +49,7 @@ from portal.types import utcnow
 bp = Blueprint("submissions", __name__)
 
 RECEIPTS_KEY = "receipts"
+HELD_KEY = "held_uploads"  # the hashes of this browser's tokens for files held (uploads.hold)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -116,32 +117,84 @@ def _is_file(value) -> bool:
     return isinstance(value, FileStorage) and bool(value.filename)
 
 
-def _store_uploads(form, submission: Submission) -> bool:
-    """Store the form's files on the submission; on a refused file, put the error on its field."""
-    ok = True
-    already = len(submission.attachments)
-    pairs = _chosen_files(form)
-    checked = []
-    for field, storage, purpose in pairs:
+def _check_files(form, *, already: int) -> tuple[list[tuple[uploads.CheckedUpload, str]], bool]:
+    """Check every file chosen in this round, whatever else is wrong with the form: the
+    accepted ones with their purpose, and whether all were. A refused file's error is put
+    on its field."""
+    accepted = []
+    all_ok = True
+    for field, storage, purpose in _chosen_files(form):
         try:
-            checked.append((uploads.check_upload(storage, already=already), purpose))
+            accepted.append((uploads.check_upload(storage, already=already), purpose))
             already += 1
         except uploads.UploadRejected as exc:
             field.errors = [*field.errors, str(exc.message)]
-            ok = False
-    if ok:
-        for item, purpose in checked:
-            uploads.store(submission, item, purpose=purpose)
-    return ok
+            all_ok = False
+    return accepted, all_ok
 
 
-def _render_form(call, form, *, submission=None, status=200, resident=False):
+def _guard_passed(form) -> bool:
+    """Whether the form's CSRF token held: only then is anything kept or removed."""
+    return "csrf_token" not in form or not form.csrf_token.errors
+
+
+def _ticked_for_removal() -> set[int]:
+    """The ids of the kept files the person ticked "Ta bort" for."""
+    ids = (id_from_text(v) for v in request.form.getlist("remove_file")[:20])
+    return {i for i in ids if i is not None}
+
+
+def _posted_hold_token(form) -> str | None:
+    """The token of the files held for this form: posted, and held by this browser's session
+    (a token copied into another browser finds nothing)."""
+    token = (form.upload_token.data or "").strip() if "upload_token" in form else ""
+    if not token or len(token) > 100 or uploads.hold_key(token) not in session.get(HELD_KEY, []):
+        form.upload_token.data = ""
+        return None
+    return token
+
+
+def _hold(form, token: str | None, accepted) -> list:
+    """Hold the accepted files of a failed round under the form's token (a new one when it has
+    none, remembered by the session), and commit; the files now held."""
+    if accepted and _guard_passed(form):
+        if token is None:
+            token = uploads.new_hold_token()
+            session[HELD_KEY] = [*session.get(HELD_KEY, [])[-9:], uploads.hold_key(token)]
+        for checked, purpose in accepted:
+            uploads.hold(token, checked, purpose=purpose)
+        form.upload_token.data = token
+    db.session.commit()
+    return uploads.held(token)
+
+
+def _remove_held(token: str | None) -> None:
+    ticked = _ticked_for_removal()
+    for item in uploads.held(token):
+        if item.id in ticked:
+            uploads.drop_held(item)
+
+
+def _send_held(submission: Submission, accepted, token: str | None) -> list[str]:
+    """Store this round's files and attach those held from earlier rounds; their names."""
+    names = [checked.original_name for checked, _purpose in accepted]
+    for checked, purpose in accepted:
+        uploads.store(submission, checked, purpose=purpose)
+    names += [a.original_name for a in uploads.attach_held(submission, token)]
+    if token is not None:
+        key = uploads.hold_key(token)
+        session[HELD_KEY] = [k for k in session.get(HELD_KEY, []) if k != key]
+    return names
+
+
+def _render_form(call, form, *, submission=None, status=200, resident=False, held=()):
     return render_template(
         "submissions/form.html",
         call=call,
         form=form,
         submission=submission,
         resident=resident,
+        held=held,
         privacy_text=get_text("privacy_resident") if resident else None,
     ), status
 
@@ -241,7 +294,12 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     if draft is not None and draft.state != State.DRAFT:
         # The same form sent again after it was submitted: show what exists, create nothing.
         return _already_sent(draft)
-    if not form.validate_on_submit():
+    fields_ok = form.validate_on_submit()
+    removed = _remove_from_draft(draft) if draft is not None and _guard_passed(form) else False
+    accepted, files_ok = _check_files(form, already=len(draft.attachments) if draft else 0)
+    if not (fields_ok and files_ok):
+        if (accepted or removed) and _guard_passed(form):
+            draft = _keep_in_draft(form, draft, call, accepted)
         return _render_form(call, form, submission=draft, status=422)
     if not as_draft:
         sent = services.find_resend(call, form.canvas_data(), submitter=current_user)
@@ -251,10 +309,9 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     draft = services.save_draft(
         draft, form.canvas_data(), actor=current_user, call=call, form_key=form.form_key.data
     )
+    for checked, purpose in accepted:
+        uploads.store(draft, checked, purpose=purpose)
     db.session.flush()
-    if not _store_uploads(form, draft):
-        db.session.rollback()
-        return _render_form(call, form, submission=draft if draft.id else None, status=422)
     if as_draft:
         db.session.commit()
         flash(_("Utkastet är sparat. Du hittar det under Mina inlämningar."), "success")
@@ -281,6 +338,30 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
         return _already_sent(existing)
     _remember_receipt(draft)
     return redirect(url_for("submissions.receipt", submission_id=draft.id))
+
+
+def _remove_from_draft(draft: Submission) -> bool:
+    """Remove the draft's files ticked "Ta bort"; whether any was."""
+    ticked = _ticked_for_removal()
+    removed = [a for a in draft.attachments if a.id in ticked]
+    for attachment in removed:
+        uploads.delete_file(attachment)
+        draft.attachments.remove(attachment)
+    return bool(removed)
+
+
+def _keep_in_draft(form, draft: Submission | None, call: Call | None, accepted) -> Submission:
+    """A round that failed keeps its accepted files with the draft (made now if there is
+    none), with the fields that had no error, and commits."""
+    data = {k: v for k, v in form.canvas_data().items() if k not in form or not form[k].errors}
+    draft = services.save_draft(
+        draft, data, actor=current_user, call=call, form_key=form.form_key.data or None
+    )
+    for checked, purpose in accepted:
+        uploads.store(draft, checked, purpose=purpose)
+    db.session.commit()
+    form.draft_id.data = str(draft.id)
+    return draft
 
 
 def _already_sent(submission: Submission):
@@ -325,6 +406,11 @@ def autosave():
         )
     form.validate()  # length limits only; errors are shown when the person saves or submits
     data = {k: v for k, v in form.canvas_data().items() if k not in form.errors}
+    skipped = [
+        _("”%(label)s” sparades inte: %(error)s", label=form[k].label.text, error=form[k].errors[0])
+        for k in form.canvas_data()
+        if k in form.errors
+    ]
     try:
         draft = services.save_draft(
             draft, data, actor=current_user, call=call, form_key=form.form_key.data or None
@@ -333,7 +419,9 @@ def autosave():
     except IntegrityError:
         db.session.rollback()
         draft = services.find_by_form_key(form.form_key.data)
-    message = _("Utkastet sparades %(time)s.", time=format_time(utcnow(), "short"))
+    message = " ".join(
+        [_("Utkastet sparades %(time)s.", time=format_time(utcnow(), "short")), *skipped]
+    )
     response = render_page_or_block(
         "submissions/form.html",
         "autosave",
@@ -361,13 +449,20 @@ def _resident_canvas(call: Call):
         existing.id in session.get(RECEIPTS_KEY, []) or _same_resident_canvas(existing, form)
     ):  # a double click or a resent form: one submission, not two
         return _resident_already_sent(existing)
-    if not form.validate_on_submit():
-        return _render_form(call, form, status=422, resident=True)
+    token = _posted_hold_token(form)
+    fields_ok = form.validate_on_submit()
+    if _guard_passed(form):
+        _remove_held(token)
+    accepted, files_ok = _check_files(form, already=len(uploads.held(token)))
+    if not (fields_ok and files_ok):
+        held = _hold(form, token, accepted)
+        return _render_form(call, form, status=422, resident=True, held=held)
     if existing is not None:  # someone else's form key: never show their receipt
         form.form_errors.append(
             _("Formuläret har redan använts. Ladda om sidan och skicka ditt bidrag igen.")
         )
-        return _render_form(call, form, status=422, resident=True)
+        held = _hold(form, token, accepted)
+        return _render_form(call, form, status=422, resident=True, held=held)
     sent = services.find_resend(call, form.canvas_data(), email=form.email.data)
     if sent is not None:  # Back, then "Skicka in" again: the same submission
         return _resident_already_sent(sent)
@@ -397,9 +492,7 @@ def _resident_canvas(call: Call):
             )
         )
         return _render_form(call, form, status=422, resident=True)
-    if not _store_uploads(form, submission):
-        db.session.rollback()
-        return _render_form(call, form, status=422, resident=True)
+    _send_held(submission, accepted, token)
     try:
         db.session.commit()
     except IntegrityError:  # the same form_key committed in parallel
@@ -608,14 +701,21 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
         )
         return redirect(target)
     form = _form(submission.call, resident=False, obj=submission, completing=True)
-    if request.method == "POST" and form.validate_on_submit():
-        names = [storage.filename for _f, storage, _p in _chosen_files(form)]
-        if _store_uploads(form, submission):
+    held = []
+    if request.method == "POST":
+        hold_token = _posted_hold_token(form)
+        fields_ok = form.validate_on_submit()
+        if _guard_passed(form):
+            _remove_held(hold_token)
+        already = len(submission.attachments) + len(uploads.held(hold_token))
+        accepted, files_ok = _check_files(form, already=already)
+        if fields_ok and files_ok:
+            names = _send_held(submission, accepted, hold_token)
             services.complete(
                 submission,
                 form.canvas_data(),
                 actor=None if resident else current_user,
-                new_files=[uploads.clean_name(n) for n in names],
+                new_files=names,
             )
             db.session.commit()
             flash(_("Tack! Dina ändringar är sparade."), "success")
@@ -625,7 +725,7 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
                 else url_for("submissions.detail", submission_id=submission.id)
             )
             return redirect(target)
-        db.session.rollback()
+        held = _hold(form, hold_token, accepted)
     status = 422 if request.method == "POST" else 200
     body = render_template(
         "submissions/form.html",
@@ -635,5 +735,6 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
         resident=False,
         completing=True,
         token=token,
+        held=held,
     )
     return _private_headers(current_app.make_response((body, status)))

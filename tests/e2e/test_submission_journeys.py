@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from portal.extensions import db as _db
+from portal.submissions.models import Submission
 from portal.types import utcnow
 from tests.e2e.conftest import assert_no_horizontal_scroll, check_axe, login
 from tests.factories import make_call
@@ -20,6 +23,7 @@ NAV = "nav[aria-label=Huvudmeny]"
 PURPOSE = (
     "Barn på Råbergsskolan rör sig för lite. 🚲\nÄldre syskon vill hjälpa till – även på helger."
 )
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SHOTS = os.environ.get("E2E_SHOTS")  # a directory outside the repository, e.g. /tmp/shots2
 
 
@@ -235,3 +239,51 @@ def test_canvas_labels_follow_domain_wording_and_pages_pass_axe(page, page_facto
     login(narrow, EMPLOYEE)
     narrow.goto("/lamna-in")
     assert_no_horizontal_scroll(narrow)
+
+
+def test_pasted_over_long_text_and_a_chosen_file_are_kept(page, upload_folder):
+    """Nothing typed is lost: a paste over the field's limit is counted as it is made, sent,
+    refused with the limit named, and comes back whole; the file chosen stays chosen."""
+    call = make_call(title="Barn i rörelse")
+    page.goto(f"/utlysningar/{call.slug}")
+    purpose = page.get_by_label("Syfte, behov, målgrupp")
+    assert purpose.get_attribute("maxlength") is None
+    count = page.locator("#purpose ~ .char-count")
+    assert count.inner_text().replace("\u00a0", " ") == "0 av 8 000 tecken"
+
+    long_text = ("Barnen cyklar till skolan tillsammans. " * 400)[:14_000]
+    page.get_by_label("Idé", exact=True).check()
+    page.get_by_label("Projektnamn").fill("Cykelkompisar")
+    purpose.focus()
+    page.keyboard.insert_text(long_text)  # as a paste: one input event, the whole text
+    assert len(purpose.input_value()) == 14_000  # not cut by the browser
+    counted = count.inner_text().replace("\u00a0", " ")
+    assert counted == "14 000 av 8 000 tecken – 6 000 för många", counted
+    assert "char-count-over" in count.get_attribute("class")
+    page.get_by_label("Bild eller dokument som visar idén").set_input_files(
+        files=[{"name": "skiss.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_label("Ditt namn").fill("Åsa Öberg")
+    page.get_by_label("Din e-postadress").fill("asa.oberg@example.org")
+    page.get_by_role("button", name="Skicka in").click()
+
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    wait_for_error_summary_focus(page)
+    message = page.locator("#purpose-error").inner_text().replace("\u00a0", " ")
+    assert "högst 8 000 tecken, du har skrivit 14 000 (6 000 för många)" in message
+    assert "Hela texten finns kvar" in message
+    purpose = page.get_by_label("Syfte, behov, målgrupp")
+    assert purpose.input_value() == long_text  # the whole text, not 8 000
+    kept = page.locator("#kept-files").inner_text().replace("\u00a0", " ")
+    assert "Du har redan valt: skiss.pdf (1 kB). Den skickas med när du skickar in." in kept
+    shot(page, "over-long-text-kept")
+    check_axe(page)
+
+    # Shortened and sent: the file goes with it, chosen once.
+    purpose.fill(long_text[:7_900])
+    page.get_by_role("button", name="Skicka in").click()
+    page.wait_for_url("**/kvitto/*")
+    [submission] = _db.session.scalars(select(Submission)).all()
+    assert len(submission.purpose) == 7_900
+    assert [a.original_name for a in submission.attachments] == ["skiss.pdf"]

@@ -16,13 +16,7 @@ from portal.submissions.models import Attachment, Submission
 from tests.factories import make_call
 from tests.functional.test_submissions import open_form, resident_data
 
-
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    saved = app.config["UPLOAD_FOLDER"]
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
-    yield tmp_path
-    app.config["UPLOAD_FOLDER"] = saved
+pytestmark = pytest.mark.usefixtures("upload_folder")  # tests/conftest.py
 
 
 def png_bomb() -> bytes:

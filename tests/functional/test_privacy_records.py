@@ -23,9 +23,11 @@ from portal.submissions.models import Submission
 from portal.triage import services as triage
 from tests.factories import make_call, make_user
 from tests.functional.test_schema import empty_database_url  # noqa: F401  (a fixture)
-from tests.functional.test_submission_uploads import jpeg_with_location, upload_folder  # noqa: F401
+from tests.functional.test_submission_uploads import jpeg_with_location
 from tests.functional.test_submissions import open_form, resident_data
 from tests.privacy_factories import RESIDENT, decline, employee_submission, resident_submission
+
+pytestmark = pytest.mark.usefixtures("upload_folder")  # tests/conftest.py
 
 
 def test_resident_submission_is_sealed_as_received(db):
@@ -140,7 +142,7 @@ def test_rolled_back_submission_leaves_no_record(db):
     assert db.session.scalars(select(SubmissionRecord)).all() == []
 
 
-def test_files_sent_with_the_form_belong_to_the_record(client, smtp, upload_folder):  # noqa: F811
+def test_files_sent_with_the_form_belong_to_the_record(client, smtp, upload_folder):
     call = make_call(
         rules={"title": "required", "purpose": "required", "visual_description": "optional"}
     )

@@ -23,7 +23,7 @@ from portal.submissions.models import Attachment, State, Submission
 from portal.types import utcnow
 from tests.conftest import csrf_from
 from tests.factories import make_user
-from tests.functional.test_submission_uploads import jpeg_with_location, upload_folder  # noqa: F401
+from tests.functional.test_submission_uploads import jpeg_with_location
 from tests.privacy_factories import (
     RESIDENT,
     accept,
@@ -31,6 +31,8 @@ from tests.privacy_factories import (
     employee_submission,
     resident_submission,
 )
+
+pytestmark = pytest.mark.usefixtures("upload_folder")  # tests/conftest.py
 
 
 def set_rule(kind: RetentionKind, period: int, action: str | None = None):
@@ -156,7 +158,7 @@ def _with_file(db, submission: Submission) -> Attachment:
     return attachment
 
 
-def test_closed_submission_anonymised_after_its_years_figures_unchanged(db, upload_folder):  # noqa: F811
+def test_closed_submission_anonymised_after_its_years_figures_unchanged(db, upload_folder):
     submission, _token = resident_submission()
     attachment = _with_file(db, submission)
     path = uploads.path_of(attachment)

@@ -16,13 +16,7 @@ from portal.submissions.models import Attachment, Submission
 from tests.factories import make_call, make_user
 from tests.functional.test_submissions import open_form, resident_data
 
-
-@pytest.fixture(autouse=True)
-def upload_folder(app, tmp_path):
-    saved = app.config["UPLOAD_FOLDER"]
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
-    yield tmp_path
-    app.config["UPLOAD_FOLDER"] = saved
+pytestmark = pytest.mark.usefixtures("upload_folder")  # tests/conftest.py
 
 
 def jpeg_with_location() -> bytes:
@@ -99,7 +93,10 @@ def test_sixth_file_is_refused(client, login_as):
     response = client.post("/lamna-in", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Du kan bifoga högst 5 filer." in response.get_data(as_text=True)
-    assert _db.session.scalars(select(Attachment)).all() == []
+    # The five accepted are kept with a draft (never sent), the sixth is not.
+    kept = _db.session.scalars(select(Attachment)).all()
+    assert sorted(a.original_name for a in kept) == [f"bilaga{i}.pdf" for i in range(5)]
+    assert {a.submission.state for a in kept} == {"draft"}
 
 
 def test_employee_file_is_served_to_owner_only(client, login_as, app):
