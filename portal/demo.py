@@ -405,6 +405,24 @@ EFFECTS = {
     "Hörselslingor på alla träffpunkter": "Den som hör dåligt kan vara med i samtalet igen.",
     "Läkemedelsgenomgång på apoteket": "Färre biverkningar och färre akuta besök på sjukhuset.",
 }
+# Ideas sent again, in other words and by someone else, three weeks after the first: process
+# support marks each as a duplicate of the first (title of the first, kind, title, purpose).
+DEMO_RESENDS = [
+    (
+        "Promenadvänner",
+        "idea",
+        "Promenadkompisar för äldre",
+        "Äldre som vill komma ut får sällskap av en frivillig på en promenad varje vecka.",
+    ),
+    (
+        "Cykelbibliotek",
+        "idea",
+        "Lånecyklar för barn och unga",
+        "Barn och unga lånar cykel och hjälm gratis på biblioteket, precis som en bok.",
+    ),
+]
+RESEND_AFTER = timedelta(days=21)
+
 DEMO_RESIDENTS = [
     ("Johanna Berg", "johanna.berg@example.net"),
     ("Ali Hassan", "ali.hassan@example.net"),
@@ -442,7 +460,8 @@ def demo_token(n: int) -> str:
 
 
 def seed_demo_submissions(count: int = 60) -> int:
-    """About 60 submissions over the last 18 months, from every party and from residents.
+    """About 60 submissions over the last 18 months, from every party and from residents, and
+    two ideas sent again by someone else.
 
     Each goes through the doors people use — a draft saved and sent, a resident's answer to
     a call, a withdrawal — on its own past day (portal/demo_clock.py), so registration numbers, receipts,
@@ -466,7 +485,23 @@ def seed_demo_submissions(count: int = 60) -> int:
     moments = sorted(
         now - timedelta(days=rng.uniform(1, 545), hours=rng.uniform(0, 10)) for _ in range(count)
     )
+    resends = {first: (kind, title, purpose) for first, kind, title, purpose in DEMO_RESENDS}
+    pending: list[tuple] = []  # (moment, canvas, author) of resends due, in time order
+    sent_again: list[Submission] = []
+
+    def send_resends_until(moment) -> None:
+        while pending and pending[0][0] <= moment:
+            at, canvas, author = pending.pop(0)
+            with on_day(at):
+                resend = submissions.save_draft(
+                    None, canvas, actor=author, form_key=f"demo-resend-{canvas['title']}"
+                )
+                db.session.flush()
+                submissions.submit(resend, actor=author)
+            sent_again.append(resend)
+
     for n, moment in enumerate(moments):
+        send_resends_until(moment)
         kind, title, purpose = DEMO_IDEAS[n % len(DEMO_IDEAS)]
         # Each idea belongs with the portfolio its words are about, and answers only a call
         # of that portfolio.
@@ -522,6 +557,13 @@ def seed_demo_submissions(count: int = 60) -> int:
         if rng.random() < 0.05:
             with on_day(min(moment + timedelta(days=2), now)):
                 submissions.withdraw(submission, actor=submission.submitter)
+        if title in resends and moment + RESEND_AFTER < now - timedelta(days=31):
+            again_kind, again_title, again_purpose = resends[title]
+            again = {"kind": again_kind, "title": again_title, "purpose": again_purpose}
+            if area is not None:
+                again[FOCUS_AREA] = area.id
+            pending.append((moment + RESEND_AFTER, again, employees[(n + 3) % len(employees)]))
+    send_resends_until(now)
     # A draft for each demo employee, to show "Mina inlämningar".
     for author in employees[:3]:
         submissions.save_draft(
@@ -535,7 +577,7 @@ def seed_demo_submissions(count: int = 60) -> int:
             form_key=f"demo-draft-{author.id}",
         )
     db.session.flush()
-    return count
+    return count + len(sent_again)
 
 
 def seed_demo_process() -> int:
@@ -558,6 +600,7 @@ def seed_demo_process() -> int:
             .where(
                 Submission.state == State.RECEIVED,
                 Submission.submitted_at < now - timedelta(days=30),
+                Submission.form_key.not_like("demo-resend-%"),
             )
             .order_by(Submission.submitted_at)
         )
@@ -587,9 +630,6 @@ def seed_demo_process() -> int:
                     "Kan du berätta mer om vilka som berörs och hur många de är?",
                     actor=ps,
                 )
-            elif n % 11 == 3 and initiatives:
-                original = initiatives[0].origin_submission.reg_number
-                triage.mark_duplicate(submission, original, actor=ps)
             else:
                 triage.classify(
                     submission,
@@ -602,6 +642,24 @@ def seed_demo_process() -> int:
                     handler=ps,
                 )
                 initiatives.append(triage.accept(submission, actor=ps))
+        done += 1
+    # The ideas sent again: duplicates of the first, which they follow from then on.
+    for first_title, _kind, title, _purpose in DEMO_RESENDS:
+        resend = db.session.scalar(
+            select(Submission).where(Submission.form_key == f"demo-resend-{title}")
+        )
+        first = db.session.scalar(
+            select(Submission).where(
+                Submission.title == first_title, Submission.reg_number.is_not(None)
+            )
+        )
+        if resend is None or first is None or resend.state != State.RECEIVED:
+            continue
+        with on_day(resend.submitted_at + timedelta(days=3)):
+            if resend.focus_area is None and first.focus_area is not None:
+                triage.set_focus_area(resend, first.focus_area, actor=ps)
+            triage.set_handler(resend, ps, actor=ps)
+            triage.mark_duplicate(resend, first.reg_number, actor=ps)
         done += 1
     db.session.flush()
     # Move some initiatives on through decisions, as the Core Team records them, each on

@@ -5,6 +5,7 @@ order and never ahead of today, and its register records exist."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -189,3 +190,19 @@ def test_no_demo_event_is_dated_before_its_cause(demo):
         if publication is not None and publication.published:
             after(previous, publication.published_at, f"{name}: published")
     assert not late, "\n".join(late)
+
+
+def test_a_demo_duplicate_follows_an_earlier_submission_of_the_same_idea(demo):
+    duplicates = list(
+        _db.session.scalars(select(Submission).where(Submission.state == State.DUPLICATE))
+    )
+    assert duplicates
+    for duplicate in duplicates:
+        first = duplicate.duplicate_of
+        assert first.submitted_at < duplicate.submitted_at
+        assert duplicate.focus_area is not None
+        assert first.focus_area.portfolio_id == duplicate.focus_area.portfolio_id
+        # Sent again in other words: the two share a word of substance.
+        words = {w for w in re.findall(r"\w+", first.purpose.lower()) if len(w) > 4}
+        again = set(re.findall(r"\w+", duplicate.purpose.lower()))
+        assert words & again, (first.title, duplicate.title)
