@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 
 from portal.accounts.models import User
 from portal.calls.models import Call
@@ -326,26 +326,45 @@ class AttachmentPurpose(StrEnum):
     ATTACHMENT = "attachment"
 
 
-class Attachment(db.Model):
-    """An uploaded file, stored outside static/ under a random name."""
+class StoredFile:
+    """An uploaded file as stored: outside static/ under a random name, with the name and type
+    it came with. An attachment of a submission, or a file held for a form not yet sent."""
 
-    __tablename__ = "attachments"
-    __table_args__ = (
-        CheckConstraint(
-            "content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')",
-            name="content_type_valid",
-        ),
-    )
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            CheckConstraint(
+                "content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')",
+                name="content_type_valid",
+            ),
+        )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
-        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
-    )
     purpose: Mapped[str] = mapped_column(String(12), default=AttachmentPurpose.ATTACHMENT)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
+
+    def stored_file(self) -> dict[str, object]:
+        """The file's columns, to keep the same file under another row."""
+        return {
+            "purpose": self.purpose,
+            "stored_name": self.stored_name,
+            "original_name": self.original_name,
+            "content_type": self.content_type,
+            "size": self.size,
+        }
+
+
+class Attachment(StoredFile, db.Model):
+    """An uploaded file of a submission."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
@@ -360,25 +379,14 @@ class RegistrationCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class HeldUpload(db.Model):
+class HeldUpload(StoredFile, db.Model):
     """A file accepted in a form round that failed for another reason, held until the form is
     sent (then it becomes an Attachment, the same file) or removed unsent by `flask retention
     run` after HELD_UPLOAD_HOURS. Found by the hash of an unguessable token that the form
     carries in a hidden field and the browser's session holds too."""
 
     __tablename__ = "held_uploads"
-    __table_args__ = (
-        CheckConstraint(
-            "content_type IN ('image/png', 'image/jpeg', 'image/webp', 'application/pdf')",
-            name="content_type_valid",
-        ),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), index=True)
-    purpose: Mapped[str] = mapped_column(String(12), default=AttachmentPurpose.ATTACHMENT)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

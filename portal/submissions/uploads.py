@@ -300,14 +300,7 @@ def attach_held(submission, token: str | None) -> list[Attachment]:
     """The held files become the submission's attachments (the same files, not copies)."""
     attached = []
     for item in held(token):
-        attachment = Attachment(
-            submission=submission,
-            purpose=item.purpose,
-            stored_name=item.stored_name,
-            original_name=item.original_name,
-            content_type=item.content_type,
-            size=item.size,
-        )
+        attachment = Attachment(submission=submission, **item.stored_file())
         db.session.delete(item)
         db.session.add(attachment)
         attached.append(attachment)
