@@ -382,7 +382,7 @@ class RegistrationCounter(db.Model):
 class HeldUpload(StoredFile, db.Model):
     """A file accepted in a form round that failed for another reason, held until the form is
     sent (then it becomes an Attachment, the same file) or removed unsent by `flask retention
-    run` after HELD_UPLOAD_HOURS. Found by the hash of an unguessable token that the form
+    run` after uploads.HELD_FOR (24 hours). Found by the hash of an unguessable token that the form
     carries in a hidden field and the browser's session holds too."""
 
     __tablename__ = "held_uploads"
