@@ -10,8 +10,9 @@ from flask import Flask, current_app, flash, has_request_context, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import ROOT, Config, config_from_env, served_base_url
+from portal.config import ROOT, Config, config_from_env, served_base_url, setting_problems
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
@@ -38,6 +39,10 @@ def create_app(config: type[Config] | None = None) -> Flask:
     # Before any blueprint adds a rule: every <int:...> and <name> gets them.
     app.url_map.converters.update(CONVERTERS)
     _check_config(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # The client, scheme and host as the proxies in front saw them (throttles, logs, the
+        # sessions list); without the setting, forwarded headers are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -112,12 +117,12 @@ def _sqlite_connection_settings(connection, _record) -> None:
 
 
 def _check_config(app: Flask) -> None:
-    if app.config["ENV_NAME"] == "production":
-        key = app.config.get("SECRET_KEY") or ""
-        if len(key) < 32:
-            raise ConfigurationError(
-                "SECRET_KEY must be set (at least 32 characters) when PORTAL_ENV=production"
-            )
+    problems = setting_problems(app.config)
+    if problems:
+        where = " when PORTAL_ENV=production" if app.config["ENV_NAME"] == "production" else ""
+        raise ConfigurationError(
+            f"The portal will not start{where}:\n" + "\n".join(f"- {p}" for p in problems)
+        )
 
 
 def _select_locale() -> str:

@@ -59,6 +59,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}"
+DEFAULT_SENDER = "Samhällskontraktet <no-reply@samhallskontraktet.example>"
+# Keys that have been in this repository; never good enough for production.
+KNOWN_KEYS = {"dev-only-not-secret", "test-secret-key-not-for-production"}
+
+
+def _int(name: str, default: int) -> int | str:
+    """An integer setting; the raw text when it is not one (production_problems says so)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    return int(value) if value.isdigit() else value
+
+
 class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "development")
     DEBUG = False
@@ -69,7 +83,7 @@ class Config:
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
-        os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'portal.sqlite3'}")
+        os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     )
     # hide_parameters: an error message or log line never carries the values of a statement
     # (names, e-mail addresses), only the SQL.
@@ -82,9 +96,7 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get(
-        "MAIL_DEFAULT_SENDER", "Samhällskontraktet <no-reply@samhallskontraktet.example>"
-    )
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", DEFAULT_SENDER)
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -124,6 +136,10 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (Werkzeug's
+    # ProxyFix). 0: forwarded headers are ignored and the client is the connection's peer.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -150,6 +166,34 @@ class TestConfig(Config):
     # Argon2 parameters are lowered in tests only, to keep the suite fast.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8 * 1024
+
+
+def setting_problems(config: Mapping) -> list[str]:
+    """What is wrong with the settings, one sentence per setting; empty when nothing is.
+    Outside production only the settings that would break the portal are checked."""
+    problems = []
+    proxies = config.get("TRUSTED_PROXIES", 0)
+    if not isinstance(proxies, int) or not 0 <= proxies <= 5:
+        problems.append(f"TRUSTED_PROXIES must be a whole number from 0 to 5, not {proxies!r}")
+    if config.get("ENV_NAME") != "production":
+        return problems
+    key = config.get("SECRET_KEY") or ""
+    if not key:
+        problems.append("SECRET_KEY must be set (at least 32 random characters)")
+    elif len(key) < 32 or key in KNOWN_KEYS or len(set(key)) < 12:
+        problems.append("SECRET_KEY is weak: use at least 32 random characters")
+    if config.get("SQLALCHEMY_DATABASE_URI") == normalise_database_url(DEFAULT_DATABASE_URL):
+        problems.append("DATABASE_URL must be set (the database every instance shares)")
+    base = config.get("BASE_URL") or ""
+    if not base.startswith("https://"):
+        problems.append("BASE_URL must be the portal's public https:// address")
+    if not config.get("MAIL_SERVER"):
+        problems.append("MAIL_SERVER must be set (without it e-mail is only written to the log)")
+    if (config.get("MAIL_DEFAULT_SENDER") or DEFAULT_SENDER) == DEFAULT_SENDER:
+        problems.append("MAIL_DEFAULT_SENDER must be set to an address the portal may send from")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE must not be turned off (the portal runs on HTTPS)")
+    return problems
 
 
 def config_from_env() -> type[Config]:

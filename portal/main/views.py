@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+
+import redis
 from flask import (
     Blueprint,
     current_app,
@@ -17,6 +20,7 @@ from portal.extensions import db
 from portal.permissions import is_safe_next, public
 
 bp = Blueprint("main", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -41,9 +45,42 @@ def set_language():
 @bp.get("/healthz")
 @public
 def healthz():
+    """Alive: the process answers. Nothing else is asked, so a load balancer never takes an
+    instance out for what another part (the database) does; /readyz says that."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """Ready for traffic: the database answers and, when REDIS_URL is set, Redis does.
+    503 otherwise; which part failed is named, how it failed is only logged."""
+    checks = {"database": _database_answers()}
+    if current_app.config["REDIS_URL"]:
+        checks["redis"] = _redis_answers(current_app.config["REDIS_URL"])
+    ready = all(checks.values())
+    body = {"status": "ok" if ready else "error"}
+    body.update({name: "ok" if fine else "unreachable" for name, fine in checks.items()})
+    return jsonify(body), 200 if ready else 503
+
+
+def _database_answers() -> bool:
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # any database failure means unhealthy
+    except Exception:  # any database failure means not ready
         db.session.rollback()
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        log.warning("readyz: the database does not answer", exc_info=True)
+        return False
+    return True
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        log.warning("readyz: Redis does not answer", exc_info=True)
+        return False

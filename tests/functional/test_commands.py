@@ -106,6 +106,11 @@ def run_flask(database_url: str, *args: str, home: Path, **env: str) -> subproce
         "DATABASE_URL": database_url,
         "BASE_URL": BASE_URL,
         "UPLOAD_FOLDER": str(home / "uploads"),
+        # Production refuses to start without a mail server; nobody listens on this one, so a
+        # command that sent mail here would fail (those that send name the SMTP sink instead).
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": "9",
+        "MAIL_DEFAULT_SENDER": "Idéportalen <ideportal@example.se>",
         **env,
     }
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments

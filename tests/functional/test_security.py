@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
+from flask import request
 from sqlalchemy import select
 
 from portal import ConfigurationError, create_app
 from portal.accounts.models import Role, User
-from portal.config import ProductionConfig, TestConfig
+from portal.config import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_SENDER,
+    Config,
+    ProductionConfig,
+    TestConfig,
+    normalise_database_url,
+    setting_problems,
+)
 from portal.extensions import db as _db
 from portal.permissions import is_safe_next, public
-from tests.conftest import csrf_from, login, post_form
+from tests.conftest import csrf_from, free_port, login, post_form
 from tests.factories import PASSWORD, make_user
 
 CSRF_TEXT = "Formuläret hade gått ut eller saknade en säkerhetskod."
@@ -137,7 +145,7 @@ def test_pages_have_no_inline_script_or_style(client, db):
 @pytest.mark.asvs("14.4.5")
 @pytest.mark.asvs("14.4.6")
 @pytest.mark.asvs("14.4.7")
-@pytest.mark.parametrize("path", ["/", "/logga-in", "/finns-inte", "/healthz"])
+@pytest.mark.parametrize("path", ["/", "/logga-in", "/finns-inte", "/healthz", "/readyz"])
 def test_security_headers(client, db, path):
     headers = client.get(path).headers
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -200,10 +208,13 @@ class ProductionWithShortKey(ProductionConfig):
 
 
 class ProductionForTests(ProductionConfig):
-    SECRET_KEY = "k" * 48
+    SECRET_KEY = "Vq3-lT8r_Zk1mWc9Xy2bNp7dHs4gJf6aEo0uRi5L"
     SQLALCHEMY_DATABASE_URI = TestConfig.SQLALCHEMY_DATABASE_URI
     RATELIMIT_STORAGE_URI = "memory://"
-    MAIL_SERVER = ""
+    BASE_URL = "https://ideportal.example.se"
+    MAIL_SERVER = "smtp.example.se"
+    MAIL_DEFAULT_SENDER = "Idéportalen <ideportal@example.se>"
+    SESSION_COOKIE_SECURE = True
 
 
 @pytest.mark.asvs("14.1.3")
@@ -211,6 +222,41 @@ class ProductionForTests(ProductionConfig):
 def test_production_refuses_to_start_without_a_secret_key(config):
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         create_app(config)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("SECRET_KEY", "", "SECRET_KEY must be set"),
+        ("SECRET_KEY", "k" * 48, "SECRET_KEY is weak"),
+        ("SECRET_KEY", "dev-only-not-secret", "SECRET_KEY is weak"),
+        ("SQLALCHEMY_DATABASE_URI", normalise_database_url(DEFAULT_DATABASE_URL), "DATABASE_URL"),
+        ("BASE_URL", "", "BASE_URL must be the portal's public https:// address"),
+        ("BASE_URL", "http://ideportal.example.se", "BASE_URL must be"),
+        ("MAIL_SERVER", "", "MAIL_SERVER must be set"),
+        ("MAIL_DEFAULT_SENDER", DEFAULT_SENDER, "MAIL_DEFAULT_SENDER must be set"),
+        ("SESSION_COOKIE_SECURE", False, "SESSION_COOKIE_SECURE"),
+        ("TRUSTED_PROXIES", "two", "TRUSTED_PROXIES must be a whole number from 0 to 5"),
+        ("TRUSTED_PROXIES", 9, "TRUSTED_PROXIES"),
+    ],
+)
+def test_production_names_each_missing_or_weak_setting(setting, value, message):
+    config = type("Broken", (ProductionForTests,), {setting: value})
+    with pytest.raises(ConfigurationError) as refused:
+        create_app(config)
+    lines = str(refused.value).splitlines()
+    assert lines[0] == "The portal will not start when PORTAL_ENV=production:"
+    assert len(lines) == 2  # only the broken setting is named
+    assert message in lines[1]
+
+
+def test_production_lists_every_problem_at_once():
+    nothing_set = {
+        "ENV_NAME": "production",
+        "SQLALCHEMY_DATABASE_URI": Config.SQLALCHEMY_DATABASE_URI,
+    }
+    assert len(setting_problems(nothing_set)) == 6
+    assert setting_problems({"ENV_NAME": "development", "SECRET_KEY": ""}) == []
 
 
 @pytest.mark.asvs("14.4.5")
@@ -221,15 +267,53 @@ def test_production_sends_hsts_and_secure_cookies(db):
     response = production.test_client().get("/logga-in", base_url="https://localhost")
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    if "SESSION_COOKIE_SECURE" not in os.environ:  # the default in production is on
-        assert "Secure" in session_cookie_header(response)
+    assert "Secure" in session_cookie_header(response)
+
+
+# --- behind a proxy ---------------------------------------------------------------------
+
+
+def peer_seen_by(config, **headers) -> tuple[str, str]:
+    """The client address and scheme a request from 10.0.0.2 with `headers` is seen with."""
+    app = create_app(config)
+
+    @app.get("/_peer")
+    @public
+    def peer():
+        return f"{request.remote_addr} {request.scheme}"
+
+    answer = app.test_client().get(
+        "/_peer", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
+    return tuple(answer.get_data(as_text=True).split())
+
+
+# As two proxies pass it on: each appends the address it got the request from, and the scheme.
+FORWARDED = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Proto": "https, https"}
+
+
+def test_forwarded_headers_are_ignored_without_trusted_proxies(db):
+    assert peer_seen_by(TestConfig, **FORWARDED) == ("10.0.0.2", "http")
+
+
+@pytest.mark.parametrize(("proxies", "client"), [(1, "198.51.100.7"), (2, "203.0.113.9")])
+def test_trusted_proxies_give_the_client_they_saw(db, proxies, client):
+    config = type("BehindProxies", (TestConfig,), {"TRUSTED_PROXIES": proxies})
+    assert peer_seen_by(config, **FORWARDED) == (client, "https")
 
 
 # --- health -----------------------------------------------------------------------------
 
 
-def test_healthz_answers_json(client, db):
-    response = client.get("/healthz")
+def test_healthz_answers_without_asking_the_database(db):
+    broken = create_app(UnreachableDatabaseConfig)
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_answers_json(client, db):
+    response = client.get("/readyz")
     assert response.status_code == 200
     assert response.is_json
     assert response.get_json() == {"status": "ok", "database": "ok"}
@@ -240,16 +324,30 @@ class UnreachableDatabaseConfig(TestConfig):
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 2}}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(db):
+def test_readyz_is_503_when_the_database_is_unreachable(db):
     broken = create_app(UnreachableDatabaseConfig)
     try:
-        response = broken.test_client().get("/healthz")
+        response = broken.test_client().get("/readyz")
         assert response.status_code == 503
         assert response.get_json() == {"status": "error", "database": "unreachable"}
         assert "127.0.0.1" not in text(response)  # nothing about the connection leaks
     finally:
         with broken.app_context():
             _db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "redis"),
+    [
+        ("redis://127.0.0.1:6379/0", 200, "ok"),
+        (f"redis://127.0.0.1:{free_port()}/0", 503, "unreachable"),
+    ],
+)
+def test_readyz_asks_redis_when_it_is_configured(db, url, status, redis):
+    config = type("WithRedis", (TestConfig,), {"REDIS_URL": url})
+    response = create_app(config).test_client().get("/readyz")
+    assert response.status_code == status
+    assert response.get_json()["redis"] == redis
 
 
 # --- error pages ------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""Gunicorn settings for the portal in production: `gunicorn` in the repository's folder
+reads this file by itself (README, "In production").
+
+Every value can be changed from the environment without editing the file: PORT (or BIND),
+WEB_CONCURRENCY (worker processes), GUNICORN_THREADS, GUNICORN_TIMEOUT.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "portal:create_app()"
+bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Processes, not threads, carry the load: two per core and one more, as gunicorn advises.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# An upload of 55 MB over a slow line must finish; a stuck worker is still replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced after this many requests (with jitter), so no slow leak grows forever.
+max_requests = 2000
+max_requests_jitter = 200
+# The app is loaded once, before the workers fork: a setting that would stop it stops
+# gunicorn at once with the reason (PORTAL_ENV=production's checks), not in every worker.
+preload_app = True
+# Forwarded headers are the portal's to judge (TRUSTED_PROXIES, Werkzeug's ProxyFix):
+# gunicorn itself trusts none.
+forwarded_allow_ips = ""
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections: none made while the app was loaded
+    in the parent may be shared across the fork."""
+    from portal.extensions import db
+
+    with server.app.wsgi().app_context():
+        db.engine.dispose(close=False)
