@@ -70,7 +70,8 @@ METHOD_LABELS = {
 }
 
 SCOPE_LABELS = {
-    "account": _l("för många försök på kontot"),
+    "account": _l("för många försök på kontot, från flera datorer"),
+    "account_client": _l("för många försök på kontot från samma dator"),
     "client": _l("för många försök från samma dator"),
     "second_factor": _l("för många felaktiga koder på kontot"),
     "second_factor_client": _l("för många felaktiga koder från samma dator"),

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
-import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from flask_mail import Message
+from flask_mail import Connection, Message
 from sqlalchemy import select, update
 
-from portal.extensions import db, mail
+from portal.extensions import db
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.types import utcnow
 
@@ -114,6 +114,8 @@ def deliver(limit: int = 50) -> Delivery:
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             message.last_error = ""
+            message.body_text = without_private_links(message.body_text)
+            message.body_html = without_private_links(message.body_html)
             if message.forget_after_sending:
                 db.session.delete(message)
         db.session.commit()
@@ -161,13 +163,50 @@ def _send(message: OutboxMessage) -> None:
         html=message.body_html or None,
         extra_headers={"Message-ID": f"<outbox-{message.id}@samhallskontraktet>"},
     )
-    # Flask-Mail opens its SMTP connection without a timeout; a hung server must not hang us.
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(current_app.config["MAIL_TIMEOUT"])
-    try:
-        mail.send(msg)
-    finally:
-        socket.setdefaulttimeout(previous)
+    state = current_app.extensions["mail"]
+    with TimedConnection(state, current_app.config["MAIL_TIMEOUT"]) as connection:
+        connection.send(msg)
+
+
+class TimedConnection(Connection):
+    """Flask-Mail's connection, opened with a timeout: Flask-Mail opens its SMTP connection
+    without one, and a hung server must not hang a request or the worker. The timeout is the
+    connection's own, never the process-wide socket default other threads would share."""
+
+    def __init__(self, state, timeout: float) -> None:
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=self.timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def private_link_pattern() -> re.Pattern:
+    """The portal's links that carry a secret: every route with a <token> part (a password
+    reset, an invitation, a resident's private page, …), up to the token's end."""
+    prefixes = sorted(
+        {
+            rule.rule.split("<token>")[0]
+            for rule in current_app.url_map.iter_rules()
+            if "token" in rule.arguments
+        },
+        key=len,
+        reverse=True,
+    )
+    alternatives = "|".join(re.escape(prefix) for prefix in prefixes) or r"(?!)"
+    return re.compile(f"({alternatives})[A-Za-z0-9_.~%-]+")
+
+
+def without_private_links(body: str) -> str:
+    """The body with the secret part of each private link replaced: once a message is sent,
+    the outbox keeps what it said, not a key someone reading the database could use."""
+    return private_link_pattern().sub(r"\1…", body) if body else body
 
 
 def deliver_after_request(response):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +20,7 @@ from portal.mail.services import (
     backoff,
     deliver_due,
     queue_email,
+    without_private_links,
 )
 from portal.types import utcnow
 from tests.conftest import post_form
@@ -248,3 +253,78 @@ def test_two_senders_at_once_send_each_message_once(app, db, smtp):
     assert recipients == sorted(f"mottagare{n}@example.org" for n in range(30))
     assert sum(r.sent for r in results) == 30
     assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+
+
+# --- what the outbox keeps, and how long it waits --------------------------------------------
+
+
+def test_a_sent_message_keeps_no_usable_private_link(client, db, smtp):
+    user = make_user()
+    request_reset(client, user.email)
+    [sent] = smtp.wait_for(1)
+    link = re.search(r"https?://\S+/losenord/([A-Za-z0-9_-]+)", smtp.body(sent))
+    assert link, smtp.body(sent)  # the person got the working link...
+    [message] = outbox()
+    assert message.status == OutboxStatus.SENT
+    # ...but the stored copy no longer holds the token, in either part.
+    assert link.group(1) not in message.body_text
+    assert link.group(1) not in message.body_html
+    assert "/losenord/…" in message.body_text
+    # The link still works for the person who got it.
+    assert client.get(f"/losenord/{link.group(1)}").status_code == 200
+
+
+def test_a_message_waiting_to_be_sent_keeps_its_link(app, client, db, smtp):
+    user = make_user()
+    smtp.stop()
+    request_reset(client, user.email)
+    [message] = outbox()
+    assert message.status == OutboxStatus.PENDING
+    assert re.search(r"/losenord/[A-Za-z0-9_-]{20,}", message.body_text)
+
+
+def test_private_links_are_found_by_their_routes(app):
+    with app.test_request_context():
+        body = (
+            "Återställ: https://portal.example/losenord/AbC-123_xyz?lang=sv\n"
+            "Ditt bidrag: https://portal.example/mitt-bidrag/Tok3n.signed-part/komplettera\n"
+            "Utlysning: https://portal.example/utlysningar/barn-i-rorelse\n"
+        )
+        assert without_private_links(body) == (
+            "Återställ: https://portal.example/losenord/…?lang=sv\n"
+            "Ditt bidrag: https://portal.example/mitt-bidrag/…/komplettera\n"
+            "Utlysning: https://portal.example/utlysningar/barn-i-rorelse\n"
+        )
+
+
+def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(app, db):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts, and never says a word
+    seen: set = set()
+    stop = threading.Event()
+
+    def watch() -> None:  # what another thread would get as the default meanwhile
+        while not stop.is_set():
+            seen.add(socket.getdefaulttimeout())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+    try:
+        queue_email("anna@example.org", "password_reset", "Test", user=make_user(), link="x")
+        _db.session.commit()
+        watcher.start()
+        started = time.monotonic()
+        sent, failed = deliver_due()
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        listener.close()
+    watcher.join()
+    assert (sent, failed) == (0, 1)
+    assert took < 5
+    assert seen == {None}
+    [message] = outbox()
+    assert message.status == OutboxStatus.PENDING
+    assert message.attempts == 1  # tried once, and waits for the next attempt
