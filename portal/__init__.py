@@ -88,7 +88,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 
-    from portal import errors, intents, security, templating
+    from portal import errors, intents, security, templating, worker
     from portal.accounts.mfa import enforce_enrolment
     from portal.cli import register_cli
     from portal.mail.services import deliver_after_request
@@ -103,6 +103,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     register_cli(app)
+    worker.init_app(app)
     return app
 
 

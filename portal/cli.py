@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import AppGroup
 
-from portal import audit
+from portal import audit, worker
 from portal import demo as demo_data
 from portal.accessibility.services import record_check as record
 from portal.accounts import mfa
@@ -22,7 +22,7 @@ from portal.accounts.services import find_user_by_email, issue_token, normalise_
 from portal.commands import CommandError, portal_command, roll_back
 from portal.extensions import db
 from portal.links import external_url
-from portal.mail.services import MAX_ATTEMPTS, Delivery, deliver
+from portal.mail.services import MAX_ATTEMPTS, deliver, deliver_all
 from portal.reference.seed import seed_reference
 
 log = logging.getLogger(__name__)
@@ -52,20 +52,27 @@ def register_cli(app: Flask) -> None:
         """Send the messages that are due (run it from cron every minute). Exits 1 when a
         message could not be sent: it stays in the outbox for a later attempt."""
 
-        total = Delivery()
-        while True:
-            done = deliver(limit=100)
-            total.sent += done.sent
-            total.failed += done.failed
-            total.given_up += done.given_up
-            total.error = done.error or total.error
-            if done.sent + done.failed < 100 or done.failed:
-                break
+        total = deliver_all()
         click.echo(f"Skickade: {total.sent}, misslyckade: {total.failed}")
         if total.failed:
             raise CommandError(not_sent(total))
 
     app.cli.add_command(outbox)
+
+    @app.cli.command("worker")
+    @click.option("--threads", default=4, show_default=True, help="Uppgifter åt gången.")
+    @portal_command
+    def worker_command(threads: int) -> None:
+        """Run background work (BACKGROUND_JOBS=worker): e-mail delivery and the schedule
+        (every minute: mail that is due; every night: retention). Stops on SIGINT/SIGTERM."""
+
+        if not app.extensions["portal.jobs"].queued:
+            raise CommandError(
+                "BACKGROUND_JOBS=worker och REDIS_URL behövs; annars sköter webbservern och "
+                "cron arbetet (flask outbox send, flask retention run --apply)."
+            )
+        click.echo(f"Arbetaren startar med {threads} trådar.")
+        worker.run_worker(app, threads)
 
     accessibility = AppGroup("accessibility", help="The accessibility statement.")
 

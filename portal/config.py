@@ -100,6 +100,12 @@ class Config:
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    # inline: a request sends its mail after its commit, cron runs the rest (one machine);
+    # worker: `flask worker` processes do both, through a queue on Redis (portal/worker.py).
+    BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "inline").strip().lower()
+    WORKER_QUEUE_NAME = os.environ.get("WORKER_QUEUE_NAME", "portal")
+    # How long a worker's claim on a message lasts; after that another may send it.
+    MAIL_LEASE = timedelta(seconds=int(os.environ.get("MAIL_LEASE_SECONDS") or 300))
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
@@ -175,6 +181,11 @@ def setting_problems(config: Mapping) -> list[str]:
     proxies = config.get("TRUSTED_PROXIES", 0)
     if not isinstance(proxies, int) or not 0 <= proxies <= 5:
         problems.append(f"TRUSTED_PROXIES must be a whole number from 0 to 5, not {proxies!r}")
+    jobs = config.get("BACKGROUND_JOBS", "inline")
+    if jobs not in ("inline", "worker"):
+        problems.append(f"BACKGROUND_JOBS must be inline or worker, not {jobs!r}")
+    elif jobs == "worker" and not config.get("REDIS_URL"):
+        problems.append("BACKGROUND_JOBS=worker needs REDIS_URL (the queue is on Redis)")
     if config.get("ENV_NAME") != "production":
         return problems
     key = config.get("SECRET_KEY") or ""

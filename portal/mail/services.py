@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
-LEASE = timedelta(minutes=5)  # a claimed message is tried again after this if its sender died
+# A claimed message is tried again after this if its sender died (MAIL_LEASE_SECONDS).
+LEASE = timedelta(minutes=5)
 
 
 def queue_email(
@@ -68,6 +69,14 @@ class Delivery:
     failed: int = 0  # not sent this time: still queued for a later attempt, or given up
     given_up: int = 0  # of those, failed for the MAX_ATTEMPTS-th time: not tried again
     error: str = ""  # the last failure, without personal data (for the command's message)
+    seen: int = 0  # due messages looked at (some may have been claimed by another sender)
+
+    def add(self, other: Delivery) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.given_up += other.given_up
+        self.seen += other.seen
+        self.error = other.error or self.error
 
 
 def deliver_due(limit: int = 50) -> tuple[int, int]:
@@ -91,7 +100,7 @@ def deliver(limit: int = 50) -> Delivery:
         .limit(limit)
     ).all()
     db.session.rollback()
-    done = Delivery()
+    done = Delivery(seen=len(due))
     for message_id in due:
         message = _claim(message_id)
         if message is None:
@@ -122,6 +131,17 @@ def deliver(limit: int = 50) -> Delivery:
     return done
 
 
+def deliver_all(batch: int = 100) -> Delivery:
+    """Send everything that is due, batch after batch, until a batch comes back short (or a
+    message fails: the server is likely down, the rest waits for the next run)."""
+    total = Delivery()
+    while True:
+        done = deliver(limit=batch)
+        total.add(done)
+        if done.seen < batch or done.failed:
+            return total
+
+
 def _claim(message_id: int) -> OutboxMessage | None:
     now = utcnow()
     claimed = db.session.execute(
@@ -131,7 +151,7 @@ def _claim(message_id: int) -> OutboxMessage | None:
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + LEASE)
+        .values(next_attempt_at=now + current_app.config.get("MAIL_LEASE", LEASE))
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -161,8 +181,9 @@ def _send(message: OutboxMessage) -> None:
         recipients=[message.recipient],
         body=message.body_text,
         html=message.body_html or None,
-        extra_headers={"Message-ID": f"<outbox-{message.id}@samhallskontraktet>"},
     )
+    # One Message-ID, the outbox's (an extra header would add a second one beside Flask-Mail's).
+    msg.msgId = f"<outbox-{message.id}@samhallskontraktet>"
     state = current_app.extensions["mail"]
     with TimedConnection(state, current_app.config["MAIL_TIMEOUT"]) as connection:
         connection.send(msg)
@@ -213,9 +234,13 @@ def deliver_after_request(response):
     """after_request hook: try what this request queued, once its transaction committed."""
     if g.pop("outbox_pending", False):
         db.session.rollback()  # anything the view did not commit must not ride along
+        jobs = current_app.extensions.get("portal.jobs")
         try:
-            deliver_due(limit=10)
+            if jobs is not None and jobs.queued:
+                jobs.deliver_soon()  # a worker sends it (portal/worker.py)
+            else:
+                deliver_due(limit=10)
         except Exception:  # never fail a request because mail could not go out
             db.session.rollback()
-            log.exception("outbox delivery after request failed")
+            log.exception("outbox delivery after request failed (the next run sends it)")
     return response

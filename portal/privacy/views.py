@@ -26,7 +26,6 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import intents
 from portal.accounts.models import Role
 from portal.accounts.passwords import verify_password
 from portal.accounts.services import TokenError
@@ -36,7 +35,7 @@ from portal.commands import portal_command
 from portal.extensions import db, limiter
 from portal.htmx import render_page_or_block
 from portal.permissions import login_required, public, roles_required
-from portal.privacy import access, erasure, records, register, retention
+from portal.privacy import access, erasure, housekeeping, records, register, retention
 from portal.privacy.forms import (
     ConsentForm,
     EmployeeErasureForm,
@@ -45,7 +44,6 @@ from portal.privacy.forms import (
     RetentionRuleForm,
 )
 from portal.privacy.models import ACTION_LABELS, RetentionKind
-from portal.submissions import uploads
 from portal.submissions.models import STATE_LABELS, Submission
 from portal.submissions.services import find_by_token
 from portal.triage.timeline import ACTIONS
@@ -205,36 +203,8 @@ def retention_cli() -> None:
 def retention_run(do_apply: bool, today) -> None:
     """Show what is due under each rule (a dry run), or do it with --apply."""
     day: date = today.date() if today else today_in_stockholm()
-    plans = retention.run(day, apply=do_apply)
-    lines = retention_report(day, plans, applied=do_apply)  # before the commit: all can fail
-    old_keys = intents.purge(dry_run=not do_apply)  # housekeeping, not a rule: always on
-    lines.insert(-1 if not do_apply else len(lines), intents.purge_report(old_keys, do_apply))
-    unsent = uploads.purge_held(dry_run=not do_apply)  # files held for forms never sent
-    lines.insert(-1 if not do_apply else len(lines), uploads.purge_report(unsent, do_apply))
-    if do_apply:
-        db.session.commit()
-    for line in lines:
+    for line in housekeeping.run(day, apply=do_apply):
         click.echo(line)
-
-
-def retention_report(day: date, plans: list[retention.Plan], *, applied: bool) -> list[str]:
-    """The command's output: counts and registration numbers, never personal data."""
-    lines = [f"Gallring {day.isoformat()}: {'utförd' if applied else 'provkörning, inget ändras'}"]
-    for p in plans:
-        if not p.active:
-            lines.append(f"- {p.kind.label}: regeln gäller inte")
-            continue
-        verb = str(ACTION_LABELS[p.rule.action]).lower()
-        done = "" if applied else " (skulle göras)"
-        lines.append(
-            f"- {p.kind.label} efter {retention.period_text(p.kind.unit, p.rule.period)}: "
-            f"{verb} {p.count}{done}"
-            + (f": {', '.join(p.labels[:20])}" if p.labels else "")
-            + (" …" if len(p.labels) > 20 else "")
-        )
-    if not applied:
-        lines.append("Kör med --apply för att göra det.")
-    return lines
 
 
 # --- access: the single-use link ----------------------------------------------------------

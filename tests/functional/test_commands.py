@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -37,7 +38,9 @@ pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "cron-test-secret-key-0123456789-abcdefghij"
 BASE_URL = "https://ideportal.example.se"
-PORTAL_COMMANDS = {"accessibility", "create-admin", "outbox", "reset-mfa", "retention", "seed"}
+PORTAL_COMMANDS = {
+    "accessibility", "create-admin", "outbox", "reset-mfa", "retention", "seed", "worker"
+}  # fmt: skip
 LABELS = {  # the retention kinds as the command names them
     "resident_contacts": "Invånares kontaktuppgifter",
     "closed_submissions": "Avslagna, återkallade och dubbletter",
@@ -96,9 +99,9 @@ class Databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_flask(database_url: str, *args: str, home: Path, **env: str) -> subprocess.CompletedProcess:
-    """`flask --app portal <args>` in a process of its own, with only what cron gives it."""
-    environment = {
+def cron_environment(database_url: str, home: Path, **env: str) -> dict[str, str]:
+    """Only what cron gives a command: the settings, no shell's environment."""
+    return {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),
         "PORTAL_ENV": "production",
@@ -113,13 +116,32 @@ def run_flask(database_url: str, *args: str, home: Path, **env: str) -> subproce
         "MAIL_DEFAULT_SENDER": "Idéportalen <ideportal@example.se>",
         **env,
     }
+
+
+FLASK = [sys.executable, "-m", "flask", "--app", "portal"]
+
+
+def run_flask(database_url: str, *args: str, home: Path, **env: str) -> subprocess.CompletedProcess:
+    """`flask --app portal <args>` in a process of its own, with only what cron gives it."""
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-m", "flask", "--app", "portal", *args],
+        [*FLASK, *args],
         cwd=ROOT,
-        env=environment,
+        env=cron_environment(database_url, home, **env),
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def start_flask(database_url: str, *args: str, home: Path, **env: str) -> subprocess.Popen:
+    """`flask --app portal <args>` started in the background (a long-running command)."""
+    return subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [*FLASK, *args],
+        cwd=ROOT,
+        env=cron_environment(database_url, home, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -626,3 +648,128 @@ def test_every_command_without_its_database_exits_1_in_one_line(args, databases,
     assert "Traceback" not in result.stderr, result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.startswith("Fel: ")]
     assert line.startswith("Fel: Kommandot avbröts (OperationalError: ")
+
+
+# --- the worker ------------------------------------------------------------------------------------
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def test_worker_refuses_without_a_queue(database, home):
+    failed_with(
+        run_flask(database, "worker", home=home),
+        "BACKGROUND_JOBS=worker och REDIS_URL behövs; annars sköter webbservern och cron "
+        "arbetet (flask outbox send, flask retention run --apply).",
+    )
+
+
+@contextmanager
+def queue_of(database: str, home: Path, name: str):
+    """The app as a web instance in worker mode sees it: the same queue as the workers."""
+    with portal_on(database, home) as app:
+        app.config.update(BACKGROUND_JOBS="worker", REDIS_URL=REDIS, WORKER_QUEUE_NAME=name)
+        from portal import worker
+
+        jobs = worker.init_app(app)
+        try:
+            yield jobs
+        finally:
+            jobs.huey.storage.flush_all()
+
+
+def queue_mail(n: int) -> list[int]:
+    from portal.mail.models import OutboxMessage
+
+    messages = [
+        OutboxMessage(
+            recipient=f"person{i}@example.org",
+            subject=f"Meddelande {i}",
+            body_text=f"Hej {i}",
+            body_html="",
+            template="test",
+        )
+        for i in range(n)
+    ]
+    _db.session.add_all(messages)
+    _db.session.commit()
+    return [m.id for m in messages]
+
+
+def stop(workers: list[subprocess.Popen]) -> list[str]:
+    outputs = []
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        out, err = process.communicate(timeout=30)
+        outputs.append(out + err)
+    return outputs
+
+
+def worker_settings(smtp) -> tuple[str, dict[str, str]]:
+    """A queue of the test's own on Redis, and what a worker process needs to use it."""
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    return name, {
+        "BACKGROUND_JOBS": "worker",
+        "REDIS_URL": REDIS,
+        "WORKER_QUEUE_NAME": name,
+        "MAIL_SERVER": smtp.host,
+        "MAIL_PORT": str(smtp.port),
+    }
+
+
+@pytest.mark.slow
+def test_two_workers_send_500_queued_messages_each_exactly_once(database, home, smtp):
+    name, env = worker_settings(smtp)
+    with queue_of(database, home, name) as jobs:
+        ids = queue_mail(500)
+        workers = [
+            start_flask(database, "worker", "--threads", "3", home=home, **env) for _ in "ab"
+        ]
+        try:
+            for _ in range(6):  # several requests asked for delivery at once
+                jobs.deliver_soon()
+            received = smtp.wait_for(500, timeout=120)
+            time.sleep(1)  # a second copy would arrive by now
+        finally:
+            outputs = stop(workers)
+        assert len(received) == 500, outputs
+        message_ids = [m["Message-ID"] for m in received]
+        assert len(set(message_ids)) == 500  # no message twice
+        assert {f"<outbox-{i}@samhallskontraktet>" for i in ids} == set(message_ids)
+        assert all("Arbetaren startar med 3 trådar." in out for out in outputs), outputs
+        assert all("Traceback" not in out for out in outputs), outputs
+        from portal.mail.models import OutboxMessage, OutboxStatus
+
+        _db.session.expire_all()
+        statuses = _db.session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.id.in_(ids))
+        )
+        assert set(statuses) == {OutboxStatus.SENT}
+
+
+@pytest.mark.slow
+def test_a_message_claimed_by_a_worker_that_died_is_sent_by_another(database, home, smtp):
+    name, env = worker_settings(smtp)
+    with queue_of(database, home, name) as jobs:
+        [orphan] = queue_mail(1)
+        from portal.mail.models import OutboxMessage
+
+        # What a worker killed mid-send leaves behind: its claim (the lease) and no outcome.
+        claimed_until = utcnow() + timedelta(seconds=10)
+        _db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == orphan)
+            .values(next_attempt_at=claimed_until)
+        )
+        _db.session.commit()
+        survivor = start_flask(database, "worker", home=home, **env)
+        try:
+            jobs.deliver_soon()  # while the claim holds: nothing is sent
+            assert smtp.wait_for(1, timeout=4) == []
+            assert utcnow() < claimed_until  # (the check above ran inside the lease)
+            time.sleep(max((claimed_until - utcnow()).total_seconds(), 0) + 0.5)
+            jobs.deliver_soon()  # after it: the survivor sends it
+            [message] = smtp.wait_for(1, timeout=20)
+        finally:
+            stop([survivor])
+        assert message["Message-ID"] == f"<outbox-{orphan}@samhallskontraktet>"

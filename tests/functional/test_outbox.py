@@ -6,6 +6,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from portal.mail.services import (
     without_private_links,
 )
 from portal.types import utcnow
-from tests.conftest import post_form
+from tests.conftest import free_port, post_form
 from tests.factories import make_user
 
 
@@ -328,3 +329,39 @@ def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(ap
     [message] = outbox()
     assert message.status == OutboxStatus.PENDING
     assert message.attempts == 1  # tried once, and waits for the next attempt
+
+
+def test_in_worker_mode_a_request_queues_the_delivery_for_a_worker(app, client, db, smtp):
+    from portal import worker
+
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    app.config.update(
+        BACKGROUND_JOBS="worker", REDIS_URL="redis://127.0.0.1:6379/0", WORKER_QUEUE_NAME=name
+    )
+    jobs = worker.init_app(app)
+    try:
+        user = make_user()
+        request_reset(client, user.email)
+        assert smtp.wait_for(1, timeout=1) == []  # the request did not send it
+        [message] = outbox()
+        assert message.status == OutboxStatus.PENDING
+        assert jobs.huey.pending_count() == 1  # but asked a worker to, on Redis
+        task = jobs.huey.dequeue()
+        assert task.name == "deliver_outbox"
+        assert jobs.huey.execute(task) == 1  # as a worker runs it: one message sent
+        assert len(smtp.wait_for(1)) == 1
+        assert outbox()[0].status == OutboxStatus.SENT
+    finally:
+        jobs.huey.storage.flush_all()
+
+
+def test_with_redis_down_a_request_in_worker_mode_still_answers(app, client, db, smtp):
+    from portal import worker
+
+    app.config.update(BACKGROUND_JOBS="worker", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    worker.init_app(app)
+    user = make_user()
+    response = request_reset(client, user.email)
+    assert response.status_code == 200  # "Kolla din e-post", as always
+    [message] = outbox()
+    assert message.status == OutboxStatus.PENDING  # the every-minute run sends it later
