@@ -79,7 +79,10 @@ def action_label(action: str) -> str:
 
 def _private(response):
     response = make_response(response)
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The address holds the private link's key: no other site may see it in a Referer.
+    # "same-origin", not "no-referrer": on HTTPS, the CSRF check (Flask-WTF's strict
+    # referrer check) needs the page's own Referer on its forms' POSTs.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -64,7 +64,7 @@ def test_resident_gets_everything_held_as_page_and_json(client, db):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
     for text in (RESIDENT["name"], RESIDENT["email"], RESIDENT["phone"], "Rörelsebingo",
                  "Skolgårdsdans", "Varje rast, hela året.", first.reg_number, second.reg_number,
                  "Vi har tagit emot ditt bidrag"):  # fmt: skip

@@ -149,7 +149,7 @@ def test_pages_have_no_inline_script_or_style(client, db):
 def test_security_headers(client, db, path):
     headers = client.get(path).headers
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] in {"strict-origin-when-cross-origin", "no-referrer"}
+    assert headers["Referrer-Policy"] in {"strict-origin-when-cross-origin", "same-origin"}
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "camera=()" in headers["Permissions-Policy"]

@@ -73,7 +73,7 @@ def test_resident_submission_is_registered_and_receipted(client, smtp):
     assert "Inkommen" in html
     assert "Barn 🏃‍♀️ vill röra sig – åäö ÅÄÖ\nAndra raden" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_resident_private_token_is_stored_only_as_hash(client, smtp):
@@ -86,6 +86,47 @@ def test_resident_private_token_is_stored_only_as_hash(client, smtp):
     assert len(token) >= 40
     assert token not in ("".join(link.token_hash for link in saved.private_links))
     assert client.get("/mitt-bidrag/" + "A" * 43).status_code == 404
+
+
+def browser_referer(page, url: str) -> dict[str, str]:
+    """The Referer a browser sends on a same-origin POST from `page` (at `url`), by the
+    page's Referrer-Policy."""
+    policy = page.headers.get("Referrer-Policy", "strict-origin-when-cross-origin")
+    return {} if policy == "no-referrer" else {"Referer": url}
+
+
+@pytest.mark.asvs("4.2.2")
+def test_a_residents_private_page_forms_work_over_https(client, smtp):
+    """Flask-WTF checks the Referer of a POST over HTTPS: the private page's own policy must
+    let the browser send it, or the resident could never complete or withdraw."""
+    https = "https://localhost"
+    call = make_call()
+    url = f"/utlysningar/{call.slug}"
+    page = client.get(url, base_url=https)
+    fields = {"csrf_token": csrf_from(page.get_data(as_text=True))}
+    fields["form_key"] = FORM_KEY_RE.search(page.get_data(as_text=True)).group(1)
+    sent = client.post(
+        url, data={**fields, **resident_data()}, base_url=https,
+        headers=browser_referer(page, https + url),
+    )  # fmt: skip
+    assert sent.status_code == 302
+    [message] = smtp.wait_for(1)
+    private = re.search(r"http://localhost(/mitt-bidrag/\S+)", smtp.body(message)).group(1)
+    withdraw = private + "/aterkalla"
+    page = client.get(withdraw, base_url=https)
+    form = page.get_data(as_text=True).split('<form method="post">')[1]  # the page's own form
+    answer = client.post(
+        withdraw,
+        data={
+            "csrf_token": csrf_from(form),
+            "intent": re.search(r'name="intent" value="([^"]+)"', form).group(1),
+        },
+        base_url=https,
+        headers=browser_referer(page, https + withdraw),
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    assert submissions()[0].state == State.WITHDRAWN
+    assert page.headers["Referrer-Policy"] == "same-origin"  # never to another site
 
 
 def test_resident_form_errors_keep_text_and_are_swedish(client):
