@@ -253,11 +253,11 @@ def complete(
 ) -> dict[str, list]:
     """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox.
     `new_files`: the names of the files added with it (already stored by the caller);
-    `answer`: their answer to process support's question (only while one is asked)."""
+    `answer`: their answer to process support's question (only once one was asked)."""
     if submission.state not in COMPLETABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
     answer = (answer or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if answer and submission.state != State.AWAITING_INFO:
+    if answer and not submission.info_request:
         raise SubmissionRefused(_l("Det finns ingen fråga att svara på."))
     too_long = answer_too_long(answer)
     if too_long is not None:

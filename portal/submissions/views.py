@@ -709,7 +709,11 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
             else url_for("submissions.detail", submission_id=submission.id)
         )
         return redirect(target)
-    answering = submission.state == State.AWAITING_INFO
+    # The answer field while a question is open; and for an answer sent from a page loaded
+    # while it was (another tab answered first), so that what was typed is kept.
+    answering = submission.state == State.AWAITING_INFO or (
+        request.method == "POST" and bool(submission.info_request) and "info_answer" in request.form
+    )
     form = _form(
         submission.call, resident=False, obj=submission, completing=True, answering=answering
     )

@@ -266,3 +266,25 @@ def test_my_submissions_are_listed_newest_first(browser):
     rows = page.html.select("table.stack-table tbody tr")
     assert [r.select("td")[1].get_text() for r in rows] == ["Nyast", "Mitten", "Äldst"]
     assert all(td.get("data-label") for td in rows[0].select("td"))
+
+
+def test_an_answer_from_a_second_tab_is_kept(app, browser, smtp):
+    """Two tabs of the completion form: the first answer puts the submission back in the inbox;
+    the second tab's answer, typed while the question was open, is kept too."""
+    call = make_call()
+    answer_call(browser, call)
+    ask_for_more(app, the_submission(), question=QUESTION)
+    link = private_link(smtp, index=1)
+    first = browser.form(browser.get(link), action=link)
+    second = browser.form(browser.get(link), action=link)
+    first["info_answer"] = "Första svaret."
+    assert browser.submit(first).status_int == 302
+    second["info_answer"] = "Andra svaret, från den andra fliken."
+    response = browser.submit(second)
+    assert response.status_int == 302, error_texts(response)
+    saved = the_submission()
+    assert saved.state == State.RECEIVED
+    assert saved.info_answer == "Andra svaret, från den andra fliken."
+    page = browser.get(link.removesuffix("/komplettera"))
+    quotes = [q.get_text() for q in page.html.select("ol.milestones blockquote")]
+    assert quotes == [QUESTION, "Första svaret.", "Andra svaret, från den andra fliken."]

@@ -193,3 +193,39 @@ def test_the_query_count_does_not_grow_with_the_history(request_context):
     second = count_queries(lambda: progress.milestones_for(long.submission))
     assert first == second
     assert second <= 5
+
+
+def test_an_answer_without_a_question_is_refused(request_context):
+    from portal.submissions import services
+
+    submission, _token = resident_submission()
+    with pytest.raises(services.SubmissionRefused, match="ingen fråga att svara på"):
+        services.complete(submission, {}, actor=None, answer="Ett svar.")
+    assert submission.info_answer == ""
+
+
+def test_an_answer_over_the_limit_is_refused_whole(request_context):
+    from portal.submissions import services
+
+    staff = make_user(roles={Role.PROCESS_SUPPORT})
+    submission, _token = resident_submission()
+    triage.request_info(submission, QUESTION, actor=staff)
+    with pytest.raises(services.TextTooLong) as refused:
+        services.complete(submission, {"purpose": "Nytt."}, actor=None, answer="x" * 4001)
+    assert list(refused.value.errors) == ["info_answer"]
+    assert submission.state == State.AWAITING_INFO
+    assert submission.purpose == "Äldre går ut tillsammans."
+
+
+def test_a_new_question_clears_the_last_answer(request_context):
+    from portal.submissions import services
+
+    staff = make_user(roles={Role.PROCESS_SUPPORT})
+    submission, _token = resident_submission()
+    triage.request_info(submission, QUESTION, actor=staff)
+    services.complete(submission, {}, actor=None, answer=ANSWER)
+    triage.request_info(submission, "En fråga till?", actor=staff)
+    assert submission.info_answer == ""
+    _db.session.commit()
+    quotes = [m.quote for m in progress.milestones_for(submission) if m.quote]
+    assert quotes == [QUESTION, ANSWER, "En fråga till?"]
