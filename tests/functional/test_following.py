@@ -288,3 +288,19 @@ def test_an_answer_from_a_second_tab_is_kept(app, browser, smtp):
     page = browser.get(link.removesuffix("/komplettera"))
     quotes = [q.get_text() for q in page.html.select("ol.milestones blockquote")]
     assert quotes == [QUESTION, "Första svaret.", "Andra svaret, från den andra fliken."]
+
+
+def test_the_same_answer_sent_twice_is_one_answer(app, browser, smtp):
+    """A double click, or Back and send again: the second sending of the same page changes
+    nothing (its one-time key is spent) and the answer is in the timeline once."""
+    call = make_call()
+    answer_call(browser, call)
+    ask_for_more(app, the_submission(), question=QUESTION)
+    link = private_link(smtp, index=1)
+    form = browser.form(browser.get(link), action=link)
+    form["info_answer"] = ANSWER
+    assert browser.submit(form).status_int == 302
+    again = browser.submit(form)
+    assert again.status_int in (302, 303), error_texts(again)
+    page = browser.get(link.removesuffix("/komplettera"))
+    assert milestones(page) == ["Inkommen", "Processtödet bad om komplettering", "Du kompletterade"]
