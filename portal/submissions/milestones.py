@@ -83,10 +83,7 @@ class Milestone:
 ANSWER = CanvasField(
     key="info_answer",
     label=_l("Ditt svar på frågan"),
-    help=_l(
-        "Svara här, eller ändra i fälten nedan, eller både och. Högst 4 000 tecken. "
-        "Processtödet ser svaret."
-    ),
+    help=_l("Svara här, ändra i fälten nedan, eller både och. Processtödet läser svaret."),
     max_length=4000,
 )
 

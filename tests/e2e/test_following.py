@@ -79,3 +79,28 @@ def test_the_timeline_reads_on_a_phone(page, db):
     assert timeline.get_by_role("heading", name="Pilotens resultat").is_visible()
     assert_no_horizontal_scroll(page, 390)
     screenshot(page, "tidslinje-390")
+
+
+def test_the_completion_form_asks_above_its_answer_field_on_a_phone(page, db):
+    from portal.accounts.models import Role
+    from portal.triage import services as triage
+    from tests.factories import make_user
+    from tests.progress_factories import QUESTION, resident_submission
+
+    submission, token = resident_submission()
+    triage.request_info(submission, QUESTION, actor=make_user(roles={Role.PROCESS_SUPPORT}))
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    page.goto(f"/mitt-bidrag/{token}/komplettera")
+    question = page.get_by_role("region", name="Processtödets fråga")
+    answer = page.get_by_label("Ditt svar på frågan")
+    assert QUESTION in question.inner_text()
+    assert question.bounding_box()["y"] < answer.bounding_box()["y"]
+    assert_no_horizontal_scroll(page, 390)
+    screenshot(page, "komplettering-390")
+    answer.fill("Tre träffpunkter.")
+    page.get_by_role("button", name="Spara ändringarna").click()
+    page.wait_for_load_state()
+    timeline = page.get_by_role("region", name="Så har det gått")
+    assert "Tre träffpunkter." in timeline.inner_text()
+    screenshot(page, "komplettering-svar-390")
