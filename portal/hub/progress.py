@@ -142,7 +142,7 @@ def _triage_milestone(entry: AuditEntry, submission: Submission) -> Milestone:
             if portfolio
             else _l("Ditt bidrag togs in i en portfölj.")
         )
-        return Milestone(K.IN_PORTFOLIO, entry.at, str(text))
+        return Milestone(K.IN_PORTFOLIO, entry.at, str(text), phase=str(PHASE_LABELS[Phase.IDEA]))
     # completed_by_submitter: an answer to a question, or an addition unasked
     answer = _new(changes, "info_answer") or ""
     back_from_question = changes.get("state") == [State.AWAITING_INFO.value, State.RECEIVED.value]
@@ -310,4 +310,10 @@ def _decision_milestone(decision: Decision) -> Milestone:
             new=PHASE_LABELS[to_phase],
         )
     rationale = decision.rationale if decision.rationale_public else ""
-    return Milestone(kind, decision.decided_on, str(text), quote=(rationale or "").strip())
+    return Milestone(
+        kind,
+        decision.decided_on,
+        str(text),
+        quote=(rationale or "").strip(),
+        phase=str(PHASE_LABELS[to_phase]),
+    )

@@ -61,7 +61,8 @@ class Milestone:
 
     `at`: a moment (UTC) or, for what is decided on a day (decisions, funding), that day.
     `text`: the sentence; `quote`: a text shown as written (a question, an answer, a reason,
-    a published rationale); `link_url`/`link_text`: where to read more (the hub page)."""
+    a published rationale); `link_url`/`link_text`: where to read more (the hub page);
+    `phase`: the initiative's phase from this milestone on."""
 
     kind: MilestoneKind
     at: datetime | date
@@ -69,6 +70,8 @@ class Milestone:
     quote: str = ""
     link_url: str | None = None
     link_text: str | None = None
+    # The initiative's phase after this milestone (its label), where the milestone sets one.
+    phase: str | None = None
 
     @property
     def label(self) -> str:

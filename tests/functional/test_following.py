@@ -144,6 +144,9 @@ def test_the_private_page_shows_the_whole_path_and_nothing_internal(browser):
         "Pilotens resultat",
         "Publicerat i hubben",
     ]
+    panel = page.html.select_one(".panel")
+    assert "Initiativet är nu i Implementeringsfas." in panel.get_text()
+    assert panel.select_one("a")["href"] == f"/hubb/{path.initiative.id}-promenadvanner"
     timeline = page.html.select_one("section.progress")
     assert timeline.find("h2").get_text() == "Så har det gått"
     times = timeline.select("ol.milestones > li time[datetime]")

@@ -61,6 +61,13 @@ def test_the_whole_path_shows_every_milestone_in_order(request_context):
     assert "40\u00a0000\u00a0kr" in by_kind[K.FUNDING_GRANTED].text
     assert by_kind[K.FUNDING_GRANTED].at == path.days["funding"]
     assert "Total framgång" in by_kind[K.PILOT_OUTCOME].text
+    # The phase as the public knows it today: not the one a decision dated ahead leads to.
+    assert [m.phase for m in milestones if m.phase] == [
+        "Idéfas",
+        "Konceptfas",
+        "Pilotfas",
+        "Implementeringsfas",
+    ]
     published = by_kind[K.PUBLISHED]
     assert published.link_url == f"/hubb/{path.initiative.id}-promenadvanner"
     assert isinstance(published.at, datetime)
