@@ -22,7 +22,7 @@ from portal.evaluation.signals import initiative_page_shown
 from portal.extensions import db, htmx
 from portal.forms import int_or_none
 from portal.htmx import render_page_or_block
-from portal.hub import feeds, listing, public, search, services
+from portal.hub import feeds, listing, progress, public, search, services
 from portal.hub.forms import PublicationForm
 from portal.hub.models import Publication
 from portal.links import external_url
@@ -58,6 +58,12 @@ def showroom_url(portfolio_id: int, name: str, *, page: int = 1, kiosk: bool = F
 @bp.app_context_processor
 def _urls() -> dict:
     return {"hub_initiative_url": initiative_url, "hub_showroom_url": showroom_url}
+
+
+@bp.app_context_processor
+def _progress() -> dict:
+    """The submitter's timeline, for the submissions' own pages (which sit below the hub)."""
+    return {"progress_of": progress.milestones_for}
 
 
 # --- the hub ---------------------------------------------------------------------------------

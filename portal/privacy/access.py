@@ -179,6 +179,7 @@ def submission_data(s: Submission) -> dict[str, Any]:
         "updated_at": _iso(s.updated_at),
         "canvas": {f.key: getattr(s, f.key) for f in CANVAS_FIELDS},
         "info_request": s.info_request or None,
+        "info_answer": s.info_answer or None,
         "decline_reason": s.decline_reason or None,
         "attachments": [
             {

@@ -27,6 +27,7 @@ from portal.reference.canvas import (
     FieldRule,
     too_long,
 )
+from portal.submissions.milestones import ANSWER
 from portal.submissions.models import KIND_LABELS, Kind
 
 
@@ -159,11 +160,20 @@ def canvas_form_class(
     uploads: bool = True,
     draft: bool = False,
     completing: bool = False,
+    answering: bool = False,
 ) -> type[CanvasBase]:
     """A form class for these rules. `draft=True` drops the required checks (saving a draft);
     `completing=True` is the form for adding to a sent entry, which does not ask again whether
-    it is a challenge or an idea (the page does not show that choice)."""
+    it is a challenge or an idea (the page does not show that choice); `answering=True` adds
+    the answer to process support's question (a completion while one is asked)."""
     attrs: dict[str, object] = {}
+    if answering:
+        attrs[ANSWER.key] = TextAreaField(
+            ANSWER.label,
+            validators=[Optional(), WithinLimit(ANSWER), no_control_chars],
+            description=ANSWER.help,
+            render_kw={"data-maxchars": ANSWER.max_length, "rows": 5},
+        )
     if completing:
         attrs["kind"] = None  # WTForms: a field set to None in a subclass is removed
     elif draft:  # a draft may be saved before the person has chosen

@@ -235,6 +235,9 @@ class Submission(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     info_request: Mapped[str] = mapped_column(Text, default="")
+    # The submitter's answer to the latest question, given with the completion form; every
+    # answer is also in the audit entry of its completion (the timelines read it there).
+    info_answer: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

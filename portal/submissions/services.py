@@ -18,6 +18,7 @@ from portal.links import external_url
 from portal.mail.services import queue_email
 from portal.reference.canvas import CANVAS_FIELDS, FOCUS_AREA, too_long
 from portal.submissions import signals, uploads
+from portal.submissions.milestones import ANSWER, answer_too_long
 from portal.submissions.models import Kind, PrivateLink, State, Submission
 from portal.submissions.registration import next_registration
 from portal.submissions.states import COMPLETABLE, WITHDRAWABLE, transition
@@ -248,15 +249,27 @@ def complete(
     *,
     actor: User | None,
     new_files: list[str] | tuple[str, ...] = (),
+    answer: str = "",
 ) -> dict[str, list]:
     """The submitter adds to an entry that awaits triage; awaiting-info returns to the inbox.
-    `new_files`: the names of the files added with it (already stored by the caller)."""
+    `new_files`: the names of the files added with it (already stored by the caller);
+    `answer`: their answer to process support's question (only once one was asked)."""
     if submission.state not in COMPLETABLE:
         raise SubmissionRefused(_l("Inlämningen kan inte ändras längre."))
+    answer = (answer or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if answer and not submission.info_request:
+        raise SubmissionRefused(_l("Det finns ingen fråga att svara på."))
+    too_long = answer_too_long(answer)
+    if too_long is not None:
+        raise TextTooLong({ANSWER.key: too_long})
     changes = apply_canvas(submission, data)
     signals.completed.send(submission, changed=list(changes))  # a dated completion
     if new_files:
         changes["files"] = [None, list(new_files)]
+    if answer:
+        # Each answer stays in its completion's audit entry; the column holds the latest.
+        changes["info_answer"] = [None, answer]
+        submission.info_answer = answer
     if submission.state == State.AWAITING_INFO:  # back to the inbox
         transition(
             submission,

@@ -78,6 +78,7 @@ def _form(
     resident: bool,
     draft: bool = False,
     completing: bool = False,
+    answering: bool = False,
     obj=None,
     **kwargs,
 ):
@@ -87,10 +88,13 @@ def _form(
         resident=resident,
         draft=draft,
         completing=completing,
+        answering=answering,
     )
     form = form_class(obj=obj, **kwargs)
     if obj is not None and request.method == "GET" and "focus_area" in form:
         form.focus_area.data = obj.focus_area_id
+    if answering and request.method == "GET":
+        form.info_answer.data = ""  # a new question: not the answer to an earlier one
     return form
 
 
@@ -566,8 +570,13 @@ def mine():
         .where(Submission.submitter_id == current_user.id)
         .order_by(Submission.updated_at.desc())
     ).all()
+    # Newest first: drafts by when they were last saved, the sent ones by when they were sent.
     drafts = [s for s in submissions if s.state == State.DRAFT]
-    sent = [s for s in submissions if s.state != State.DRAFT]
+    sent = sorted(
+        (s for s in submissions if s.state != State.DRAFT),
+        key=lambda s: (s.submitted_at, s.id),
+        reverse=True,
+    )
     return render_template("submissions/mine.html", drafts=drafts, sent=sent)
 
 
@@ -703,7 +712,14 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
             else url_for("submissions.detail", submission_id=submission.id)
         )
         return redirect(target)
-    form = _form(submission.call, resident=False, obj=submission, completing=True)
+    # The answer field while a question is open; and for an answer sent from a page loaded
+    # while it was (another tab answered first), so that what was typed is kept.
+    answering = submission.state == State.AWAITING_INFO or (
+        request.method == "POST" and bool(submission.info_request) and "info_answer" in request.form
+    )
+    form = _form(
+        submission.call, resident=False, obj=submission, completing=True, answering=answering
+    )
     held = []
     if request.method == "POST":
         hold_token = _posted_hold_token(form)
@@ -719,6 +735,7 @@ def _complete(submission: Submission, *, resident: bool, token: str | None = Non
                 form.canvas_data(),
                 actor=None if resident else current_user,
                 new_files=names,
+                answer=form.info_answer.data if answering else "",
             )
             db.session.commit()
             flash(_("Tack! Dina ändringar är sparade."), "success")

@@ -279,6 +279,7 @@ def request_info(submission: Submission, question: str, *, actor: User) -> None:
         changes={"info_request": [submission.info_request or None, question]},
     )
     submission.info_request = question
+    submission.info_answer = ""  # a new question has no answer yet (earlier ones: the audit log)
     _tell_submitter(
         submission,
         "triage_info_request",

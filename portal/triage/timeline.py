@@ -72,6 +72,7 @@ FIELD_LABELS = {
     "duplicate_of": _l("Dubblett av"),
     "related": _l("Relaterad"),
     "info_request": _l("Fråga"),
+    "info_answer": _l("Svar på frågan"),
     "decline_reason": _l("Skäl"),
     "portfolio": _l("Portfölj"),
     "kind": _l("Typ"),
