@@ -56,6 +56,12 @@ ACTION_LABELS = {
     "recovery_code_used": _l("Inloggning med återställningskod"),
     "recovery_codes_regenerated": _l("Nya återställningskoder"),
     "session_ended": _l("Inloggning avslutad"),
+    # Single sign-on (portal/accounts/sso.py).
+    "sso_provider_registered": _l("Inloggning via organisationen tillagd"),
+    "sso_provider_changed": _l("Inloggning via organisationen ändrad"),
+    "sso_linked": _l("Kopplat till organisationens inloggning"),
+    "user_created_by_sso": _l("Kontot skapat vid inloggning via organisationen"),
+    "email_changed_by_sso": _l("E-postadressen ändrad av organisationens inloggning"),
 }
 
 # Events where no logged-in person acted: "Vem" shows that nobody is known.
@@ -86,6 +92,9 @@ def event_details(entry) -> list[str]:
         details.append(str(METHOD_LABELS.get(changes["method"], changes["method"])))
     if changes.get("step") == "password":
         details.append(str(_l("fel lösenord")))
+    if changes.get("step") == "sso":
+        details.append(str(_l("via %(party)s", party=changes.get("party") or "?")))
+        details.append(str(changes.get("reason", "")))
     if "scope" in changes:
         details.append(str(SCOPE_LABELS.get(changes["scope"], changes["scope"])))
     if "account" in changes:
