@@ -1,30 +1,19 @@
-"""Single sign-on against a real OpenID Connect provider on loopback.
-
-The provider is oidc-provider-mock (built on Authlib's server side): a real server on
-127.0.0.1 in a thread, with discovery, JWKS, an authorization form and a token endpoint. The
-portal talks HTTP to it exactly as to a party's provider. Per-user claims (e-mail,
-email_verified, name, amr) are set through its HTTP API (PUT /users/<sub>).
-
-For the tokens a provider must never send (another audience, expired, signed with another key,
-another nonce), a test-only hook on the provider's token endpoint re-signs the ID token it
-issued after changing it; the portal must then refuse it.
+"""Single sign-on against a real OpenID Connect provider on loopback (tests/oidc_provider.py):
+the portal talks HTTP to it exactly as to a party's provider. Per-user claims (e-mail,
+email_verified, name, amr) differ per test person. For the tokens a provider must never send
+(another audience, expired, signed with another key, another nonce or issuer), the provider's
+token endpoint re-signs the ID token after changing it; the portal must refuse it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import flask
-import oidc_provider_mock
 import pytest
 import requests
-from joserfc import jwt
-from joserfc.jwk import RSAKey
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.accounts import sso
 from portal.accounts.models import ExternalIdentity, Role, User, UserSession
@@ -34,83 +23,22 @@ from portal.reference.models import Party
 from tests.browser import Browser, error_texts, flashes, path_of
 from tests.conftest import next_totp_code
 from tests.factories import make_user
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, register, running_provider
 
-CLIENT_ID = "portal-test"
-CLIENT_SECRET = "a-client-secret-for-tests"  # noqa: S105
 PARTY = "Eskilstuna kommun"
-
-
-class LoopbackProvider:
-    """oidc-provider-mock serving on 127.0.0.1, with `tamper` applied to the ID tokens its
-    token endpoint issues: claims to replace (None removes one) and "_key": "other" to sign
-    with a key the provider never published."""
-
-    def __init__(self) -> None:
-        self.app = oidc_provider_mock.app(require_nonce=True)
-        self.tamper: dict = {}
-        self.other_key = RSAKey.generate_key(2048, private=True)
-        self.app.after_request(self._tamper_token)
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def _tamper_token(self, response):
-        if flask.request.path != "/oauth2/token" or response.status_code != 200:
-            return response
-        if not self.tamper:
-            return response
-        body = response.get_json()
-        header_b64, payload_b64, _sig = body["id_token"].split(".")
-        header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
-        claims = json.loads(base64.urlsafe_b64decode(payload_b64 + "=="))
-        changes = dict(self.tamper)
-        use_other = changes.pop("_key", None) == "other"
-        for name, value in changes.items():
-            if value is None:
-                claims.pop(name, None)
-            else:
-                claims[name] = value
-        own = flask.g.oidc_provider_mock_storage.jwk.as_dict(is_private=True)
-        key = self.other_key if use_other else RSAKey.import_key(own)
-        signed = {"alg": "RS256", **({"kid": header["kid"]} if "kid" in header else {})}
-        body["id_token"] = jwt.encode(signed, claims, key)
-        response.set_data(json.dumps(body))
-        return response
-
-    def set_user(self, sub: str, **claims) -> None:
-        answer = requests.put(f"{self.url}/users/{sub}", json=claims, timeout=5)
-        assert answer.status_code == 204, answer.text
 
 
 @pytest.fixture(scope="module")
 def provider():
-    import threading
-
-    running = LoopbackProvider()
-    thread = threading.Thread(target=running.server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
-    thread.join(5)
+    with running_provider() as running:
+        yield running
 
 
 @pytest.fixture
 def registered(provider, db):
     """The party's provider, registered as an admin would."""
-    provider.tamper = {}
-    sso.forget_cached()
-    sso._last_refetch.clear()
     party = db.session.scalar(select(Party).where(Party.name == PARTY))
-    admin = make_user(roles={Role.ADMIN}, email="admin.sso@example.org")
-    sso.save_provider(
-        party,
-        issuer=provider.url,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        email_claim="email",
-        enabled=True,
-        actor=admin,
-    )
+    register(provider, party, actor=make_user(roles={Role.ADMIN}, email="admin.sso@example.org"))
     db.session.commit()
     return party
 
@@ -204,6 +132,25 @@ def test_a_changed_email_at_the_provider_follows_to_the_account(browser, provide
         "cia@eskilstuna.example",
         "cia.gift@eskilstuna.example",
     ]
+
+
+def test_an_address_only_in_the_userinfo_answer_is_fetched_from_there(
+    browser, provider, registered
+):
+    provider.set_user("kim-11", email="kim@eskilstuna.example", name="Kim")
+    provider.tamper = {"email": None}  # the ID token without it; userinfo still has it
+    answer = log_in(browser, provider, "kim-11")
+    assert path_of(answer.headers["Location"]) == "/"
+    assert _db.session.scalar(select(User.email).where(User.name == "Kim")) == (
+        "kim@eskilstuna.example"
+    )
+
+
+def test_no_address_anywhere_is_refused(browser, provider, registered):
+    provider.set_user("lo-12", name="Lo")
+    provider.tamper = {"email": None}
+    messages = refused(browser, log_in(browser, provider, "lo-12"))
+    assert any("lämnade ingen e-postadress" in m for m in messages), messages
 
 
 def test_a_changed_email_another_account_holds_is_refused(browser, provider, registered):
