@@ -378,3 +378,24 @@ def _count(model):
     from sqlalchemy import func
 
     return func.count(model.id)
+
+
+def test_the_admin_sees_the_account_and_its_refused_logins(app, browser, provider, registered):
+    provider.set_user("max-13", email="max@eskilstuna.example", name="Max")
+    log_in(browser, provider, "max-13")
+    browser.reset()
+    make_user(email="upptagen@eskilstuna.example", party_name=PARTY)
+    provider.set_user("max-13", email="upptagen@eskilstuna.example", name="Max")
+    refused(browser, log_in(browser, provider, "max-13"))
+    user = _db.session.scalar(select(User).where(User.email == "max@eskilstuna.example"))
+
+    admin = Browser(app)
+    admin.login(_db.session.scalar(select(User).where(User.email == "admin.sso@example.org")))
+    page = admin.get(f"/admin/anvandare/{user.id}")
+    text = " ".join(page.html.get_text(" ").split())
+    assert "Kontot skapat vid inloggning via organisationen" in text
+    assert "Kopplat till organisationens inloggning" in text
+    assert f"via {PARTY}" in text and "den nya e-postadressen har ett annat konto" in text
+    listing = admin.get("/admin/anvandare")
+    row = next(tr for tr in listing.html.select("tr") if "max@eskilstuna.example" in tr.text)
+    assert "Aktiv" in row.text and "Inbjuden" not in row.text
