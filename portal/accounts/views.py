@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import mfa, services, sessions, sso
 from portal.accounts import security_events as events
@@ -317,6 +318,8 @@ def sso_callback():
         user = sso.sign_in(done.provider, done.claims)
     except sso.SsoError as error:
         return _sso_failed(error)
+    except IntegrityError:  # the same first login twice at once: the other one won
+        return _sso_failed(sso.SsoError("concurrent_first_login", sso.STALE))
     if sso.second_factor_asserted(done.claims):
         return _logged_in(user, "oidc_mfa", done.target, provider_factor=True)
     if user.has_mfa:
