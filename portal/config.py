@@ -138,6 +138,18 @@ class Config:
     MFA_PENDING_TTL = timedelta(minutes=5)
     INVITE_TTL = timedelta(days=7)
 
+    # Single sign-on through a party's OpenID Connect provider (portal/accounts/sso.py).
+    # Providers are registered on the admin's party pages; OIDC_PROVIDERS (a JSON list, see the
+    # README) registers them by configuration instead, and wins over the page for its party.
+    OIDC_PROVIDERS = os.environ.get("OIDC_PROVIDERS", "")
+    SSO_HTTP_TIMEOUT = 5  # seconds, each request to a provider
+    SSO_CACHE_SECONDS = 3600  # discovery document and signing keys
+    SSO_LEEWAY_SECONDS = 60  # clock difference allowed on the ID token's exp and iat
+    SSO_PENDING_TTL = timedelta(minutes=10)  # from leaving for the provider to coming back
+    # `amr` values (RFC 8176) that count as a second factor at the provider: admins and process
+    # support then skip the portal's own code.
+    SSO_SECOND_FACTOR_AMR = ("mfa", "mca", "otp", "hwk", "swk", "sms", "tel", "sc")
+
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -23,7 +23,16 @@ import segno
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,26 +64,30 @@ def new_secret() -> str:
     return pyotp.random_base32(length=32)
 
 
-def _fernet() -> MultiFernet:
+TOTP_SEAL = b"sk-portal totp secret"
+
+
+def _fernet(purpose: bytes) -> MultiFernet:
     config = current_app.config
     keys = [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]
     fernets = []
     for key in keys:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"sk-portal totp secret"
-        ).derive(key.encode())
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+            key.encode()
+        )
         fernets.append(Fernet(base64.urlsafe_b64encode(derived)))
     return MultiFernet(fernets)
 
 
-def seal(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode()
+def seal(value: str, purpose: bytes = TOTP_SEAL) -> str:
+    """`value` encrypted with a key derived from SECRET_KEY for `purpose` (one key per use)."""
+    return _fernet(purpose).encrypt(value.encode()).decode()
 
 
-def unseal(token: str) -> str | None:
+def unseal(token: str, purpose: bytes = TOTP_SEAL) -> str | None:
     """The plain value, or None when no current or fallback key opens it."""
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return _fernet(purpose).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         return None
 
@@ -187,8 +200,18 @@ def is_required(user: User) -> bool:
     return user.has_role(*current_app.config["MFA_REQUIRED_ROLES"])
 
 
+# In the session of a login whose identity provider asserted a second factor of its own (the
+# ID token's `amr`, portal/accounts/sso.py): the user's id. That browser is asked neither for
+# the portal's code nor to enrol one.
+PROVIDER_FACTOR = "_mfa_by_provider"
+
+
 def needs_enrolment(user: User) -> bool:
-    return is_required(user) and not user.has_mfa
+    return (
+        is_required(user)
+        and not user.has_mfa
+        and not (has_request_context() and session.get(PROVIDER_FACTOR) == user.id)
+    )
 
 
 def secret_of(user: User) -> str | None:

@@ -14,6 +14,19 @@ from portal.roles import Role  # noqa: F401  (imported from here across the port
 from portal.types import UTCDateTime, utcnow
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+# How a browser logged in (UserSession.method); the "oidc" ones through a party's identity
+# provider (portal/accounts/sso.py): alone, with the provider's own second factor (its `amr`
+# says so), or followed by the portal's code or a recovery code.
+SESSION_METHODS = (
+    "password",
+    "totp",
+    "recovery_code",
+    "oidc",
+    "oidc_mfa",
+    "oidc_totp",
+    "oidc_recovery_code",
+)
+SESSION_METHOD_VALUES = ", ".join(f"'{m}'" for m in SESSION_METHODS)
 
 
 class User(UserMixin, db.Model):
@@ -130,9 +143,7 @@ class UserSession(db.Model):
     key; only its SHA-256 is stored. Deleting the row logs that browser out."""
 
     __tablename__ = "user_sessions"
-    __table_args__ = (
-        CheckConstraint("method IN ('password', 'totp', 'recovery_code')", name="method_valid"),
-    )
+    __table_args__ = (CheckConstraint(f"method IN ({SESSION_METHOD_VALUES})", name="method_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -142,7 +153,7 @@ class UserSession(db.Model):
     # Minimised: "Firefox, Linux" rather than the whole User-Agent; the network, not the address.
     browser: Mapped[str] = mapped_column(String(80), default="")
     network: Mapped[str] = mapped_column(String(50), default="")
-    # How the login was made: "password", "totp" or "recovery_code".
+    # How the login was made: one of SESSION_METHODS.
     method: Mapped[str] = mapped_column(String(20), default="password")
 
     user: Mapped[User] = relationship()
@@ -167,3 +178,40 @@ ROLE_LABELS = _role_labels()
 
 def role_labels(user: User) -> list[str]:
     return [str(ROLE_LABELS[role]) for role in Role if role in user.roles]
+
+
+class IdentityProvider(db.Model):
+    """A party's OpenID Connect provider, for "Logga in med ditt konto hos …"
+    (portal/accounts/sso.py). One per party. The client secret is stored sealed (Fernet, a key
+    derived from SECRET_KEY, as the TOTP secrets) and never shown again."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), unique=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret: Mapped[str] = mapped_column(String(1000), default="")
+    # The ID token claim that carries the person's e-mail address.
+    email_claim: Mapped[str] = mapped_column(String(60), default="email")
+    enabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    party: Mapped[Party] = relationship()
+
+
+class ExternalIdentity(db.Model):
+    """A person at an identity provider (its issuer and their `sub` there), tied to the account
+    it logs in to. Created at the first login through the provider."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_external_identities"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

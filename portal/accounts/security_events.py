@@ -42,6 +42,9 @@ SECURITY_ACTIONS = (
     "session_ended",
     "password_set",
     "roles_changed",
+    "sso_linked",
+    "user_created_by_sso",
+    "email_changed_by_sso",
 )
 
 

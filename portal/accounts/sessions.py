@@ -28,6 +28,10 @@ METHOD_LABELS = {
     "password": _l("med lösenord"),
     "totp": _l("med lösenord och kod från app"),
     "recovery_code": _l("med lösenord och återställningskod"),
+    "oidc": _l("med organisationens inloggning"),
+    "oidc_mfa": _l("med organisationens inloggning och dess tvåstegsverifiering"),
+    "oidc_totp": _l("med organisationens inloggning och kod från app"),
+    "oidc_recovery_code": _l("med organisationens inloggning och återställningskod"),
 }
 # last_seen_at is written at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)

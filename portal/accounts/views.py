@@ -21,8 +21,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import mfa, services, sessions
+from portal.accounts import mfa, services, sessions, sso
 from portal.accounts import security_events as events
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -123,10 +124,13 @@ def start_session(user: User, method: str = "password") -> None:
     sessions.begin(user, method)
 
 
-def _logged_in(user: User, method: str, target: str | None):
+def _logged_in(user: User, method: str, target: str | None, *, provider_factor: bool = False):
     """The login is complete: a new session, the event, and on to where the user was going
-    (or first to enrolment, when the user's roles require a second factor they lack)."""
+    (or first to enrolment, when the user's roles require a second factor they lack and no
+    identity provider asserted one: `provider_factor`)."""
     start_session(user, method)
+    if provider_factor:
+        session[mfa.PROVIDER_FACTOR] = user.id
     user.last_login_at = utcnow()
     events.record("login_succeeded", user, actor=user, method=method)
     db.session.commit()
@@ -145,9 +149,10 @@ NEW_CODES = "_mfa_new_codes"
 AFTER_SETUP = "_mfa_next"
 
 
-def _ask_for_second_factor(user: User, target: str | None):
-    """The password was right: remember who, for a few minutes, and ask for the code. The
-    session is not logged in meanwhile, so it opens nothing else."""
+def _ask_for_second_factor(user: User, target: str | None, *, via: str = ""):
+    """The password (or, `via` "oidc", the identity provider) was right: remember who, for a
+    few minutes, and ask for the code. The session is not logged in meanwhile, so it opens
+    nothing else."""
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -157,6 +162,7 @@ def _ask_for_second_factor(user: User, target: str | None):
         "version": user.session_version,
         "at": time.time(),
         "next": target if is_safe_next(target) else "",
+        "via": via,
     }
     return redirect(url_for("accounts.login_code"))
 
@@ -213,8 +219,9 @@ def _second_step_gone():
 
 
 def _finish_second_step(user: User, method: str):
-    target = session.get(PENDING, {}).get("next")
-    return _logged_in(user, method, target)
+    pending = session.get(PENDING, {})
+    via = pending.get("via")
+    return _logged_in(user, f"{via}_{method}" if via else method, pending.get("next"))
 
 
 WRONG_CODE = _l("Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen.")
@@ -281,6 +288,62 @@ def login_recovery():
         return response
 
     return _second_step_page(RecoveryCodeForm(), "accounts/login_recovery.html", accept)
+
+
+# --- single sign-on through a party's identity provider (portal/accounts/sso.py) ------------
+
+
+@bp.app_template_global()
+def sso_login_choices() -> list[sso.Provider]:
+    """The parties whose provider the login page offers."""
+    return sso.login_choices()
+
+
+def _sso_failed(error: sso.SsoError):
+    """Back on the login page with the reason in Swedish; the attempt is a security event."""
+    db.session.rollback()
+    details = {"step": "sso", "reason": error.reason}
+    if error.party:
+        details["party"] = error.party
+    events.record("login_failed", error.user, actor=None, **details)
+    db.session.commit()
+    current_app.logger.info("SSO login refused: %s (%s)", error.reason, error.party)
+    flash(str(error.message), "error")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/logga-in/sso/<int:party_id>")
+@public
+@limiter.limit("30 per 15 minutes", scope="sso-client")
+def sso_start(party_id: int):
+    provider = sso.enabled_provider(party_id)
+    if provider is None:
+        abort(404)
+    target = request.args.get("next", "")
+    try:
+        address = sso.start(provider, target if is_safe_next(target) else "")
+    except sso.SsoError as error:
+        return _sso_failed(error)
+    return redirect(address)
+
+
+@bp.get("/logga-in/sso/tillbaka")
+@public
+@limiter.limit("30 per 15 minutes", scope="sso-client")
+def sso_callback():
+    try:
+        done = sso.finish(request.args)
+        user = sso.sign_in(done.provider, done.claims)
+    except sso.SsoError as error:
+        return _sso_failed(error)
+    except IntegrityError:  # the same first login twice at once: the other one won
+        return _sso_failed(sso.SsoError("concurrent_first_login", sso.STALE))
+    if sso.second_factor_asserted(done.claims):
+        return _logged_in(user, "oidc_mfa", done.target, provider_factor=True)
+    if user.has_mfa:
+        db.session.commit()  # the account, its identity
+        return _ask_for_second_factor(user, done.target, via="oidc")
+    return _logged_in(user, "oidc", done.target)
 
 
 def _next_or_home(target: str | None) -> str:

@@ -56,6 +56,12 @@ ACTION_LABELS = {
     "recovery_code_used": _l("Inloggning med återställningskod"),
     "recovery_codes_regenerated": _l("Nya återställningskoder"),
     "session_ended": _l("Inloggning avslutad"),
+    # Single sign-on (portal/accounts/sso.py).
+    "sso_provider_registered": _l("Inloggning via organisationen tillagd"),
+    "sso_provider_changed": _l("Inloggning via organisationen ändrad"),
+    "sso_linked": _l("Kopplat till organisationens inloggning"),
+    "user_created_by_sso": _l("Kontot skapat vid inloggning via organisationen"),
+    "email_changed_by_sso": _l("E-postadressen ändrad av organisationens inloggning"),
 }
 
 # Events where no logged-in person acted: "Vem" shows that nobody is known.
@@ -77,6 +83,26 @@ SCOPE_LABELS = {
     "second_factor_client": _l("för många felaktiga koder från samma dator"),
 }
 
+# Why a login through a party's identity provider was refused (portal/accounts/sso.py).
+SSO_REASON_LABELS = {
+    "bad_state": _l("okänd eller för gammal inloggning (state)"),
+    "access_denied": _l("avbruten hos leverantören"),
+    "provider_error": _l("fel hos leverantören"),
+    "provider_unreachable": _l("leverantören gick inte att nå"),
+    "bad_discovery": _l("leverantörens konfiguration stämmer inte"),
+    "token_refused": _l("koden godtogs inte av leverantören"),
+    "bad_signature": _l("ID-token med fel signatur"),
+    "expired_token": _l("ID-token har gått ut"),
+    "bad_aud": _l("ID-token till en annan mottagare"),
+    "bad_iss": _l("ID-token från en annan utfärdare"),
+    "bad_nonce": _l("ID-token med fel nonce"),
+    "no_email": _l("ingen e-postadress från leverantören"),
+    "unverified_email": _l("obekräftad e-postadress"),
+    "other_party": _l("kontot hör till en annan part"),
+    "email_taken": _l("den nya e-postadressen har ett annat konto"),
+    "deactivated": _l("kontot är avstängt"),
+}
+
 
 def event_details(entry) -> list[str]:
     """What an audit entry about an account says beyond its action, for the admin's list:
@@ -87,6 +113,10 @@ def event_details(entry) -> list[str]:
         details.append(str(METHOD_LABELS.get(changes["method"], changes["method"])))
     if changes.get("step") == "password":
         details.append(str(_l("fel lösenord")))
+    if changes.get("step") == "sso":
+        details.append(str(_l("via %(party)s", party=changes.get("party") or "?")))
+        reason = changes.get("reason", "")
+        details.append(str(SSO_REASON_LABELS.get(reason, reason)))
     if "scope" in changes:
         details.append(str(SCOPE_LABELS.get(changes["scope"], changes["scope"])))
     if "account" in changes:

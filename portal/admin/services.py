@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from portal import audit
 from portal.accounts import services as accounts
@@ -38,9 +38,15 @@ DUPLICATE_EMAIL = _l("Det finns redan en användare med den e-postadressen.")
 def user_status(user: User) -> str:
     if not user.active:
         return UserStatus.DEACTIVATED
-    if user.password_hash is None:
+    # Invited: no password chosen and never logged in (an account from single sign-on has no
+    # password either, but has logged in).
+    if user.password_hash is None and user.last_login_at is None:
         return UserStatus.INVITED
     return UserStatus.ACTIVE
+
+
+def _invited():
+    return and_(User.active.is_(True), User.password_hash.is_(None), User.last_login_at.is_(None))
 
 
 def user_query(*, text: str = "", role: str = "", status: str = "") -> Select:
@@ -62,9 +68,9 @@ def user_query(*, text: str = "", role: str = "", status: str = "") -> Select:
     if status == UserStatus.DEACTIVATED:
         query = query.where(User.active.is_(False))
     elif status == UserStatus.INVITED:
-        query = query.where(User.active.is_(True), User.password_hash.is_(None))
+        query = query.where(_invited())
     elif status == UserStatus.ACTIVE:
-        query = query.where(User.active.is_(True), User.password_hash.is_not(None))
+        query = query.where(User.active.is_(True), ~_invited())
     return query
 
 
