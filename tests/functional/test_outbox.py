@@ -24,7 +24,7 @@ from portal.mail.services import (
     without_private_links,
 )
 from portal.types import utcnow
-from tests.conftest import free_port, post_form
+from tests.conftest import post_form
 from tests.factories import make_user
 
 
@@ -331,14 +331,27 @@ def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(ap
     assert message.attempts == 1  # tried once, and waits for the next attempt
 
 
-def test_in_worker_mode_a_request_queues_the_delivery_for_a_worker(app, client, db, smtp):
+@pytest.fixture
+def worker_mode(app, monkeypatch):
+    """The (session-wide) app in BACKGROUND_JOBS=worker mode for one test, on a Redis URL."""
     from portal import worker
 
-    name = f"test-{uuid.uuid4().hex[:8]}"
-    app.config.update(
-        BACKGROUND_JOBS="worker", REDIS_URL="redis://127.0.0.1:6379/0", WORKER_QUEUE_NAME=name
-    )
-    jobs = worker.init_app(app)
+    def switch(redis_url: str) -> worker.Jobs:
+        for key, value in {
+            "BACKGROUND_JOBS": "worker",
+            "REDIS_URL": redis_url,
+            "WORKER_QUEUE_NAME": f"test-{uuid.uuid4().hex[:8]}",
+        }.items():
+            monkeypatch.setitem(app.config, key, value)
+        jobs = worker.Jobs(app)
+        monkeypatch.setitem(app.extensions, "portal.jobs", jobs)
+        return jobs
+
+    return switch
+
+
+def test_in_worker_mode_a_request_queues_the_delivery_for_a_worker(client, db, smtp, worker_mode):
+    jobs = worker_mode("redis://127.0.0.1:6379/0")
     try:
         user = make_user()
         request_reset(client, user.email)
@@ -355,11 +368,8 @@ def test_in_worker_mode_a_request_queues_the_delivery_for_a_worker(app, client, 
         jobs.huey.storage.flush_all()
 
 
-def test_with_redis_down_a_request_in_worker_mode_still_answers(app, client, db, smtp):
-    from portal import worker
-
-    app.config.update(BACKGROUND_JOBS="worker", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
-    worker.init_app(app)
+def test_with_redis_down_a_request_in_worker_mode_still_answers(client, db, smtp, worker_mode):
+    worker_mode("redis://127.0.0.1:1/0")  # nobody listens on port 1
     user = make_user()
     response = request_reset(client, user.email)
     assert response.status_code == 200  # "Kolla din e-post", as always

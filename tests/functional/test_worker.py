@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from portal import ConfigurationError, create_app, worker
+from portal import ConfigurationError, create_app
 from portal.config import TestConfig
 from portal.types import today_in_stockholm
 
@@ -24,7 +24,7 @@ def test_the_schedule_has_delivery_every_minute_and_the_nightly_run(app):
 
 
 def test_the_nightly_job_does_what_retention_run_apply_does(app, db):
-    jobs = worker.init_app(app)
+    jobs = app.extensions["portal.jobs"]
     lines = jobs.huey.execute(jobs.nightly.s())
     assert lines[0] == f"Gallring {today_in_stockholm().isoformat()}: utförd"
     assert any(line.startswith("- Invånares kontaktuppgifter") for line in lines)
