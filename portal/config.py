@@ -151,6 +151,13 @@ class Config:
     SSO_SECOND_FACTOR_AMR = ("mfa", "mca", "otp", "hwk", "swk", "sms", "tel", "sc")
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
+    # folder: files in UPLOAD_FOLDER (one every instance mounts); s3: objects in S3_BUCKET of an
+    # S3-compatible store (portal/submissions/storage.py).
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "folder").strip().lower()
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "uploads/")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -193,6 +200,11 @@ def setting_problems(config: Mapping) -> list[str]:
     proxies = config.get("TRUSTED_PROXIES", 0)
     if not isinstance(proxies, int) or not 0 <= proxies <= 5:
         problems.append(f"TRUSTED_PROXIES must be a whole number from 0 to 5, not {proxies!r}")
+    where = config.get("UPLOAD_STORAGE", "folder")
+    if where not in ("folder", "s3"):
+        problems.append(f"UPLOAD_STORAGE must be folder or s3, not {where!r}")
+    elif where == "s3" and not config.get("S3_BUCKET"):
+        problems.append("UPLOAD_STORAGE=s3 needs S3_BUCKET (the bucket the files go in)")
     jobs = config.get("BACKGROUND_JOBS", "inline")
     if jobs not in ("inline", "worker"):
         problems.append(f"BACKGROUND_JOBS must be inline or worker, not {jobs!r}")

@@ -172,10 +172,8 @@ def sender_of(submission: Submission) -> dict[str, Any]:
 
 def _file(attachment) -> dict[str, Any]:
 
-    sha = None
-    path = uploads.path_of(attachment)
-    if path.exists():
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = uploads.read_file(attachment)
+    sha = hashlib.sha256(data).hexdigest() if data is not None else None
     return {
         "id": attachment.id,
         "name": attachment.original_name,

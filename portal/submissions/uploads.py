@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import re
 import secrets
 import unicodedata
@@ -33,6 +32,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.submissions.models import Attachment, AttachmentPurpose, HeldUpload
+from portal.submissions.storage import storage
 from portal.types import utcnow
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -40,7 +40,7 @@ MAX_FILES_PER_SUBMISSION = 5
 MAX_PIXELS = 40_000_000  # 40 megapixels; more is refused as a possible decompression bomb
 MAX_NAME_CHARS = 255
 ALLOWED = {"image/png", "image/jpeg", "image/webp", "application/pdf"}
-FILES_TO_DELETE = "uploads_to_delete"  # db.session.info: paths removed when it commits
+FILES_TO_DELETE = "uploads_to_delete"  # db.session.info: stored names removed on commit
 # Files held for a form not yet sent are removed by `flask retention run` after this long.
 HELD_FOR = timedelta(hours=24)
 
@@ -53,8 +53,6 @@ _IMAGE_FORMATS = {
     "image/webp": ("WEBP",),
 }
 _STORED_NAME = re.compile(r"[0-9a-f]{32}")
-_FILE_MODE = 0o640
-_FOLDER_MODE = 0o750
 
 
 class UploadRejected(Exception):
@@ -241,18 +239,8 @@ def store(submission, checked: CheckedUpload, *, purpose: str = "attachment") ->
 def _write(checked: CheckedUpload) -> tuple[str, int]:
     """Sanitise and write the file under a new random name; its name and size."""
     data = sanitise_image(checked.data, checked.content_type)
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
     stored_name = secrets.token_hex(16)
-    path = folder / stored_name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), _FILE_MODE)  # whatever the umask
-            fh.write(data)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    storage().save(stored_name, data, checked.content_type)
     return stored_name, len(data)
 
 
@@ -331,29 +319,43 @@ def purge_report(count: int, applied: bool) -> str:
     return f"- Filer till formulär som aldrig skickades, äldre än {hours} timmar: {count} {done}"
 
 
-def path_of(attachment) -> Path:
-    """Where the attachment's file is; refuses any stored name that is not 32 hex digits."""
+def stored_name_of(attachment) -> str:
+    """The file's name in storage; refuses any stored name that is not 32 hex digits."""
     name = attachment.stored_name
     if not isinstance(name, str) or not _STORED_NAME.fullmatch(name):
         raise ValueError("invalid stored name")
-    return _folder() / name
+    return name
+
+
+def path_of(attachment) -> Path:
+    """Where the attachment's file is in the upload folder (UPLOAD_STORAGE=folder)."""
+    return _folder() / stored_name_of(attachment)
+
+
+def read_file(attachment) -> bytes | None:
+    """The attachment's file, wherever it is stored; None when it is missing."""
+    return storage().read(stored_name_of(attachment))
 
 
 def delete_file(attachment) -> None:
-    """Remove the file from disk once the transaction commits (a missing file is fine); the
-    caller deletes the row. A rolled back transaction keeps the file, so a row that stays
+    """Remove the file from storage once the transaction commits (a missing file is fine);
+    the caller deletes the row. A rolled back transaction keeps the file, so a row that stays
     never points at a removed file (e.g. `flask retention run --apply` failing half-way)."""
-    db.session.info.setdefault(FILES_TO_DELETE, set()).add(path_of(attachment))
+    db.session.info.setdefault(FILES_TO_DELETE, set()).add(stored_name_of(attachment))
 
 
 def delete_files(session: Session) -> None:
     """Session hook (after_commit, portal/submissions/database.py): remove what
     delete_file noted, now that the rows are gone for good."""
-    for path in session.info.pop(FILES_TO_DELETE, ()):
+    names = session.info.pop(FILES_TO_DELETE, ())
+    if not names:
+        return
+    store = storage()
+    for name in names:
         try:
-            path.unlink(missing_ok=True)
-        except OSError as error:  # committed already: note it, do not fail the caller
-            log.warning("uploaded file %s not removed: %s", path.name, type(error).__name__)
+            store.delete(name)
+        except Exception as error:  # committed already: note it, do not fail the caller
+            log.warning("uploaded file %s not removed: %s", name, type(error).__name__)
 
 
 def keep_files(session: Session, previous_transaction) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from flask import (
@@ -628,11 +629,11 @@ def _send_attachment(submission: Submission, attachment_id: int):
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.submission_id != submission.id:
         abort(404)
-    path = uploads.path_of(found)
-    if not path.exists():
+    data = uploads.read_file(found)  # from the folder or the object store, never a link to it
+    if data is None:
         abort(404)
     response = send_file(
-        path,
+        io.BytesIO(data),
         mimetype=found.content_type,
         as_attachment=True,
         download_name=found.original_name,
