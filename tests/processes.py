@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -146,3 +149,143 @@ def portal_on(database_url: str, home: Path):
             _db.session.remove()
             for engine in _db.engines.values():
                 engine.dispose()
+
+
+# --- several instances behind a load balancer ------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1, key and certificate in one file (HAProxy's);
+    clients trust cert.pem, so TLS is verified as a browser verifies it."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(  # noqa: S603
+        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    both = folder / "haproxy.pem"
+    both.write_bytes(cert.read_bytes() + key.read_bytes())
+    return both
+
+
+HAPROXY = """
+global
+    maxconn 2048
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    option forwardfor
+    option redispatch
+    retries 2
+"""
+FRONTEND = """
+frontend {name}
+    bind 127.0.0.1:{port} ssl crt {pem}
+    http-request set-header X-Forwarded-Proto https
+    default_backend {name}
+backend {name}
+    balance roundrobin
+"""
+
+
+class Deployment:
+    """gunicorn instances of the portal (the repository's gunicorn.conf.py, production
+    settings, TRUSTED_PROXIES=1), `flask worker` processes, and Debian's HAProxy in front
+    terminating TLS. Doors: "both" balances over every instance; "only_<name>" reaches one."""
+
+    def __init__(
+        self,
+        folder: Path,
+        database_url: str,
+        *,
+        instances: tuple[str, ...] = ("a", "b"),
+        workers: int = 0,
+        web_concurrency: int = 2,
+        **settings: str,
+    ) -> None:
+        self.folder = folder
+        self.database_url = database_url
+        self.instances = instances
+        self.workers = workers
+        self.settings = {
+            "TRUSTED_PROXIES": "1",
+            "WEB_CONCURRENCY": str(web_concurrency),
+            "GUNICORN_THREADS": "4",
+            **settings,
+        }
+        doors = ["both", *(f"only_{name}" for name in instances)]
+        self.ports = {name: free_port() for name in [*instances, *doors]}
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.trusted = str(folder / "cert.pem")
+
+    def environment(self) -> dict[str, str]:
+        return cron_environment(self.database_url, self.folder, **self.settings)
+
+    def start(self) -> None:
+        for name in self.instances:
+            env = {**self.environment(), "PORT": str(self.ports[name])}
+            self.processes[name] = subprocess.Popen(  # noqa: S603
+                [str(ROOT / ".venv/bin/gunicorn")], cwd=ROOT, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+        for n in range(self.workers):
+            self.processes[f"worker{n}"] = start_flask(
+                self.database_url, "worker", home=self.folder, **self.settings
+            )
+        pem = certificate(self.folder)
+        config = HAPROXY
+        for door in ["both", *(f"only_{name}" for name in self.instances)]:
+            config += FRONTEND.format(name=door, port=self.ports[door], pem=pem)
+            for name in self.instances if door == "both" else [door.removeprefix("only_")]:
+                check = " check inter 500ms fall 1 rise 1" if door == "both" else ""
+                config += f"    server {name} 127.0.0.1:{self.ports[name]}{check}\n"
+        path = self.folder / "haproxy.cfg"
+        path.write_text(config)
+        self.processes["haproxy"] = subprocess.Popen(  # noqa: S603
+            ["/usr/sbin/haproxy", "-db", "-f", str(path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for door in [*(f"only_{name}" for name in self.instances), "both"]:
+            self.wait_until_ready(door)
+
+    def url(self, door: str, path: str = "") -> str:
+        return f"https://127.0.0.1:{self.ports[door]}{path}"
+
+    def wait_until_ready(self, door: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                assert process.poll() is None, f"{name} stopped: {process.stderr.read()}"
+            try:
+                ready = requests.get(self.url(door, "/readyz"), verify=self.trusted, timeout=5)
+                if ready.ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"{door} was not ready in {timeout} s")
+
+    def kill(self, name: str) -> None:
+        self.processes[name].send_signal(signal.SIGKILL)  # the machine is gone: no goodbye
+        self.processes[name].wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -15,13 +15,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
-import subprocess
 import threading
-import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -31,8 +27,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy import func, select
 
 from portal.extensions import db as _db
-from tests.conftest import free_port
-from tests.processes import ROOT, Databases, cron_environment, portal_on, run_flask
+from tests.processes import Databases, Deployment, portal_on, run_flask
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,124 +46,6 @@ PNG = (
 # --- the deployment -------------------------------------------------------------------------
 
 
-def certificate(folder: Path) -> Path:
-    """A self-signed certificate for 127.0.0.1, key and certificate in one file (HAProxy's);
-    the clients trust cert.pem, so TLS is verified as a browser verifies it."""
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(  # noqa: S603
-        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    both = folder / "haproxy.pem"
-    both.write_bytes(cert.read_bytes() + key.read_bytes())
-    return both
-
-
-HAPROXY = """
-global
-    maxconn 512
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    option forwardfor
-    option redispatch
-    retries 2
-frontend both
-    bind 127.0.0.1:{both} ssl crt {pem}
-    http-request set-header X-Forwarded-Proto https
-    default_backend both
-frontend only_a
-    bind 127.0.0.1:{only_a} ssl crt {pem}
-    http-request set-header X-Forwarded-Proto https
-    default_backend only_a
-frontend only_b
-    bind 127.0.0.1:{only_b} ssl crt {pem}
-    http-request set-header X-Forwarded-Proto https
-    default_backend only_b
-backend both
-    balance roundrobin
-    server a 127.0.0.1:{a} check inter 500ms fall 1 rise 1
-    server b 127.0.0.1:{b} check inter 500ms fall 1 rise 1
-backend only_a
-    server a 127.0.0.1:{a}
-backend only_b
-    server b 127.0.0.1:{b}
-"""
-
-
-class Deployment:
-    def __init__(self, folder: Path, database_url: str) -> None:
-        self.folder = folder
-        self.database_url = database_url
-        self.ports = {name: free_port() for name in ("a", "b", "both", "only_a", "only_b")}
-        self.queue = f"test-{uuid.uuid4().hex[:8]}"
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.trusted = str(folder / "cert.pem")
-
-    def environment(self) -> dict[str, str]:
-        return cron_environment(
-            self.database_url,
-            self.folder,
-            REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
-            BACKGROUND_JOBS="worker",
-            WORKER_QUEUE_NAME=self.queue,
-            TRUSTED_PROXIES="1",
-            UPLOAD_FOLDER=str(self.folder / "shared-uploads"),
-            WEB_CONCURRENCY="2",
-            GUNICORN_THREADS="4",
-        )
-
-    def start(self) -> None:
-        for name in ("a", "b"):
-            env = {**self.environment(), "PORT": str(self.ports[name])}
-            self.processes[name] = subprocess.Popen(  # noqa: S603
-                [str(ROOT / ".venv/bin/gunicorn")], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
-        config = self.folder / "haproxy.cfg"
-        config.write_text(HAPROXY.format(pem=certificate(self.folder), **self.ports))
-        self.processes["haproxy"] = subprocess.Popen(  # noqa: S603
-            ["/usr/sbin/haproxy", "-db", "-f", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        for door in ("only_a", "only_b", "both"):
-            self.wait_until_ready(door)
-
-    def url(self, door: str, path: str = "") -> str:
-        return f"https://127.0.0.1:{self.ports[door]}{path}"
-
-    def wait_until_ready(self, door: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, process in self.processes.items():
-                assert process.poll() is None, f"{name} stopped: {process.stderr.read()}"
-            try:
-                ready = requests.get(self.url(door, "/readyz"), verify=self.trusted, timeout=5)
-                if ready.ok:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"{door} was not ready in {timeout} s")
-
-    def kill(self, name: str) -> None:
-        self.processes[name].send_signal(signal.SIGKILL)  # the machine is gone: no goodbye
-        self.processes[name].wait(timeout=10)
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     folder = tmp_path_factory.mktemp("instances")
@@ -178,7 +55,14 @@ def deployment(tmp_path_factory):
     for command in (("db", "upgrade"), ("seed",)):
         result = run_flask(url, *command, home=folder)
         assert result.returncode == 0, result.stderr
-    running = Deployment(folder, url)
+    running = Deployment(
+        folder,
+        url,
+        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        BACKGROUND_JOBS="worker",
+        WORKER_QUEUE_NAME=f"test-{uuid.uuid4().hex[:8]}",
+        UPLOAD_FOLDER=str(folder / "shared-uploads"),
+    )
     running.start()
     yield running
     running.stop()
