@@ -137,6 +137,8 @@ class Config:
     # How long the step between a correct password and the second factor may take.
     MFA_PENDING_TTL = timedelta(minutes=5)
     INVITE_TTL = timedelta(days=7)
+    # How long the link that confirms a self-service account works (portal/accounts/registration.py).
+    REGISTRATION_TTL = timedelta(hours=24)
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
 
