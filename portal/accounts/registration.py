@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 import idna
 from flask import current_app
@@ -35,7 +34,6 @@ from portal.mail.services import queue_email
 from portal.reference.models import Party
 from portal.types import utcnow
 
-DEFAULT_TTL = timedelta(hours=24)
 LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
@@ -178,10 +176,6 @@ def open_domains() -> list[OpenDomain]:
 # --- asking for an account and confirming it -------------------------------------------------
 
 
-def ttl() -> timedelta:
-    return current_app.config.get("REGISTRATION_TTL", DEFAULT_TTL)
-
-
 def request_account(*, name: str, email: str) -> None:
     """Mail a link to finish the account, or, when the address has an account already, a link
     to choose a new password. Says nothing to the caller either way (the page is the same).
@@ -199,14 +193,14 @@ def request_account(*, name: str, email: str) -> None:
             )
         return
     name = " ".join(name.split())
-    raw = services.issue_token(None, TokenPurpose.REGISTER, ttl=ttl(), email=email, name=name)
+    raw = services.issue_token(None, TokenPurpose.REGISTER, email=email, name=name)
     queue_email(
         email,
         "registration",
         _l("Bekräfta ditt konto i Samhällskontraktets idéportal"),
         name=name,
         link=external_url("accounts.finish_registration", token=raw),
-        hours=int(ttl().total_seconds() // 3600),
+        hours=int(current_app.config["REGISTRATION_TTL"].total_seconds() // 3600),
     )
 
 

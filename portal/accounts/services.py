@@ -65,6 +65,9 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TTL_SETTINGS = {TokenPurpose.RESET: "PASSWORD_RESET_TTL", TokenPurpose.REGISTER: "REGISTRATION_TTL"}
+
+
 def issue_token(
     user: User | None,
     purpose: TokenPurpose,
@@ -79,9 +82,7 @@ def issue_token(
     has no user but the address and name that asked (portal/accounts/registration.py)."""
     raw = secrets.token_urlsafe(32)
     if ttl is None:
-        ttl = current_app.config[
-            "PASSWORD_RESET_TTL" if purpose == TokenPurpose.RESET else "INVITE_TTL"
-        ]
+        ttl = current_app.config[TTL_SETTINGS.get(purpose, "INVITE_TTL")]
     db.session.add(
         AccountToken(
             user=user,
