@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import idna
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from portal import audit
 from portal.accounts import services
@@ -266,3 +267,27 @@ def create_account(token: AccountToken, password: str) -> User:
         changes={"email": [None, user.email], "party": [None, party.name]},
     )
     return user
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+KEEP_EXPIRED = timedelta(days=7)  # an expired link still says "expired" (not "unknown") this long
+
+
+def purge(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Forget registration links expired more than KEEP_EXPIRED ago: they hold the name and
+    address of someone who may never have made the account (`flask retention run`)."""
+    old = (AccountToken.purpose == TokenPurpose.REGISTER.value) & (
+        AccountToken.expires_at < (now or utcnow()) - KEEP_EXPIRED
+    )
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(AccountToken).where(old)) or 0
+    return db.session.execute(delete(AccountToken).where(old)).rowcount or 0
+
+
+def purge_report(count: int, applied: bool) -> str:
+    done = "borttagna" if applied else "skulle tas bort"
+    return (
+        f"- Länkar för att skapa konto, utgångna för mer än {KEEP_EXPIRED.days} dagar sedan: "
+        f"{count} {done}"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +41,8 @@ def register():
         registration.request_account(name=form.name.data, email=form.email.data)
         db.session.commit()
         # The same answer whether or not the address has an account already.
-        return render_template("accounts/register_sent.html", email=form.email.data.strip())
+        hours = int(current_app.config["REGISTRATION_TTL"].total_seconds() // 3600)
+        return render_template("accounts/register_sent.html", email=form.email.data, hours=hours)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "accounts/register.html", form=form, domains=registration.open_domains()

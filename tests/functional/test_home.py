@@ -39,7 +39,7 @@ def test_a_resident_reaches_a_call_in_one_click(app, db):
     assert "Hur motiverar vi barn att röra på sig mer?" in card.text
     assert card.find("time") is not None
     answer = card.find("a", class_="button")
-    assert " ".join(answer.text.split()) == "Svara: Barn i rörelse"
+    assert " ".join(answer.text.split()) == "Svara – Barn i rörelse"
     page = browser.get(answer["href"])
     assert page.status_code == 200
     assert path_of(page.request.url) == "/utlysningar/barn-i-rorelse"

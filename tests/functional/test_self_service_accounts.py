@@ -278,3 +278,16 @@ def test_a_logged_in_person_is_sent_home(app, db):
     browser.login(make_user())
     response = browser.get("/skapa-konto")
     assert response.status_code == 302
+
+
+def test_long_expired_links_are_forgotten(app, db, domains):
+    registration.request_account(name="Gammal Länk", email="gammal@mdu.se")
+    registration.request_account(name="Ny Länk", email="ny@mdu.se")
+    _db.session.commit()
+    old, new = _db.session.scalars(select(AccountToken).order_by(AccountToken.id)).all()
+    old.expires_at = utcnow() - registration.KEEP_EXPIRED - timedelta(minutes=1)
+    _db.session.commit()
+    assert registration.purge(dry_run=True) == 1
+    assert registration.purge() == 1
+    _db.session.commit()
+    assert _db.session.scalars(select(AccountToken.email)).all() == ["ny@mdu.se"]
