@@ -174,3 +174,36 @@ def test_the_start_page_costs_the_same_with_more_data(app, db):
     small = costs()
     seed(1000, 400)
     assert costs() == small
+
+
+def test_an_expert_is_not_asked_for_what_is_rated_declined_or_closed(app, db):
+    from portal.evaluation.models import ConflictOfInterest, Decision, Outcome, Phase
+    from portal.main.dashboard import waiting_for
+    from tests.process_factories import rate_all
+
+    expert = make_user(roles={Role.EXPERT})
+    todo, rated, conflicted, decided = (
+        make_initiative(title) for title in ("Att göra", "Bedömd", "Jäv", "Beslutad")
+    )
+    for initiative in (todo, rated, conflicted, decided):
+        _db.session.add(RatingRequest(initiative_id=initiative.id, expert_id=expert.id))
+    rate_all(rated, expert)
+    _db.session.add(
+        ConflictOfInterest(initiative_id=conflicted.id, expert_id=expert.id, reason="Min bror.")
+    )
+    meeting = make_meeting()
+    _db.session.add(
+        Decision(
+            initiative_id=decided.id,
+            meeting_id=meeting.id,
+            from_phase=Phase.CONCEPT.value,
+            to_phase=Phase.PILOT.value,
+            outcome=Outcome.GO_ON.value,
+            decided_on=meeting.held_on,
+            rationale="Vidare till pilot.",
+        )
+    )
+    _db.session.commit()
+    waiting = waiting_for(expert, today_in_stockholm())
+    assert waiting.to_rate.count == 1
+    assert [i.title for i in waiting.to_rate.items] == ["Att göra"]

@@ -291,3 +291,12 @@ def test_long_expired_links_are_forgotten(app, db, domains):
     assert registration.purge() == 1
     _db.session.commit()
     assert _db.session.scalars(select(AccountToken.email)).all() == ["ny@mdu.se"]
+
+
+def test_the_database_refuses_a_second_active_row_for_a_domain(db, domains):
+    from sqlalchemy.exc import IntegrityError
+
+    _db.session.add(PartyDomain(party=party("Västerås stad"), domain="eskilstuna.se"))
+    with pytest.raises(IntegrityError):
+        _db.session.flush()
+    _db.session.rollback()
