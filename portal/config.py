@@ -137,6 +137,8 @@ class Config:
     # How long the step between a correct password and the second factor may take.
     MFA_PENDING_TTL = timedelta(minutes=5)
     INVITE_TTL = timedelta(days=7)
+    # How long the link that confirms a self-service account works (portal/accounts/registration.py).
+    REGISTRATION_TTL = timedelta(hours=24)
 
     # Single sign-on through a party's OpenID Connect provider (portal/accounts/sso.py).
     # Providers are registered on the admin's party pages; OIDC_PROVIDERS (a JSON list, see the

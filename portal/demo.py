@@ -9,7 +9,7 @@ from datetime import timedelta
 from babel.dates import format_date
 from sqlalchemy import func, select, update
 
-from portal.accounts import mfa
+from portal.accounts import mfa, registration
 from portal.accounts.models import Role, User, UserRole
 from portal.accounts.passwords import hash_password
 from portal.board.demo import seed_demo_follow_up
@@ -444,6 +444,7 @@ def seed_demo_content() -> dict[str, int]:
         "triage": seed_demo_process(),
         "uppföljning": seed_demo_follow_up(),
         "hubben": seed_demo_hub(),  # after the process: it publishes what the demo made
+        "e-postdomäner": seed_demo_domains(),
     }
     # No demo e-mail goes out, whichever part queued it.
     db.session.execute(
@@ -451,6 +452,31 @@ def seed_demo_content() -> dict[str, int]:
         .where(OutboxMessage.id > first_mail)
         .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="demo: not sent")
     )
+    return added
+
+
+# The parties' real e-mail domains: with them, /skapa-konto works in the demo as it will live.
+DEMO_DOMAINS = {
+    "Mälardalens universitet": ["mdu.se"],
+    "Västerås stad": ["vasteras.se"],
+    "Eskilstuna kommun": ["eskilstuna.se"],
+    "Region Västmanland": ["regionvastmanland.se"],
+    "Region Sörmland": ["regionsormland.se"],
+}
+
+
+def seed_demo_domains() -> int:
+    """Tie each party's e-mail domain to it (self-service accounts), as the admin would."""
+    admin = db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
+    added = 0
+    for party_name, domains in DEMO_DOMAINS.items():
+        party = db.session.scalar(select(Party).where(Party.name == party_name))
+        if party is None:
+            continue
+        for domain in domains:
+            if registration.party_for_email(f"x@{domain}") is None:
+                registration.add_domain(party, domain, actor=admin)
+                added += 1
     return added
 
 

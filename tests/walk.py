@@ -259,6 +259,10 @@ def prepare(database: WalkDatabase) -> Walk:
         walk.token_pages.append(f"/valkommen/{issue_token(invited, TokenPurpose.INVITE)}")
         employee = users[ACTORS["medarbetare"]]
         walk.token_pages.append(f"/losenord/{issue_token(employee, TokenPurpose.RESET)}")
+        registering = issue_token(
+            None, TokenPurpose.REGISTER, email="ny.medarbetare@mdu.se", name="Nils Ny"
+        )  # a self-service account's link (the demo ties mdu.se to its party)
+        walk.token_pages.append(f"/skapa-konto/{registering}")
         from portal.accounts import mfa
 
         employee.totp_secret = mfa.seal(DEMO_TOTP_SECRET)  # optional for employees: on here

@@ -5,8 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
+from portal.accounts import registration
 from portal.accounts.passwords import MAX_LENGTH, password_problem
-from portal.forms import HiddenField
+from portal.forms import HiddenField, strip_text
+
+EMAIL_VALIDATORS = [
+    InputRequired(_l("Fyll i din e-postadress.")),
+    Email(_l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False),
+    Length(max=254),
+]
 
 
 class LoginForm(FlaskForm):
@@ -25,15 +32,7 @@ class LoginForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        _l("E-post"),
-        validators=[
-            InputRequired(_l("Fyll i din e-postadress.")),
-            Email(
-                _l("Skriv en e-postadress i formen namn@exempel.se."), check_deliverability=False
-            ),
-            Length(max=254),
-        ],
-        render_kw={"autocomplete": "email"},
+        _l("E-post"), validators=EMAIL_VALIDATORS, render_kw={"autocomplete": "email"}
     )
 
 
@@ -108,3 +107,38 @@ class RecoveryCodeForm(FlaskForm):
             "autocapitalize": "off",
         },
     )
+
+
+class RegisterForm(FlaskForm):
+    """Ask for an account with an address on one of the parties' domains."""
+
+    name = StringField(
+        _l("Namn"),
+        validators=[InputRequired(_l("Fyll i ditt namn.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("E-post i tjänsten"),
+        validators=EMAIL_VALIDATORS,
+        description=_l("Adressen du har hos din arbetsgivare, till exempel namn@eskilstuna.se."),
+        filters=[strip_text],
+        render_kw={"autocomplete": "email"},
+    )
+
+    outside_domain: str | None = None  # set when the address's domain opens no account
+
+    def validate_name(self, field) -> None:
+        if not " ".join((field.data or "").split()):
+            raise ValidationError(_l("Fyll i ditt namn."))
+
+    def validate_email(self, field) -> None:
+        if registration.party_for_email(field.data or "") is None:
+            self.outside_domain = (field.data or "").rpartition("@")[2].strip().lower()
+            raise ValidationError(
+                _l(
+                    "Adresser på %(domain)s kan inte skapa ett konto själva: domänen hör inte "
+                    "till någon av parterna i listan. Kontakta processtödet (se Kontakt nedan) "
+                    "så hjälper vi dig.",
+                    domain=self.outside_domain,
+                )
+            )

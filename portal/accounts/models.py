@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+import idna
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -96,18 +97,26 @@ class TokenPurpose(StrEnum):
     RESET = "reset"
     INVITE = "invite"
     ACCESS = "access"  # download what the portal holds about a person (portal/privacy/)
+    REGISTER = "register"  # confirm a self-service account (portal/accounts/registration.py)
 
 
 class AccountToken(db.Model):
     """A single-use, expiring link token; only its SHA-256 is stored.
 
     It belongs to an account, or, for a resident's data-access link (residents have no
-    account), to the submission whose private link asked for it."""
+    account), to the submission whose private link asked for it, or, for a self-service
+    registration, to the e-mail address and name that asked for the account (which does not
+    exist until the link is used)."""
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('reset', 'invite', 'access')", name="purpose_valid"),
-        CheckConstraint("user_id IS NOT NULL OR submission_id IS NOT NULL", name="has_subject"),
+        CheckConstraint(
+            "purpose IN ('reset', 'invite', 'access', 'register')", name="purpose_valid"
+        ),
+        CheckConstraint(
+            "user_id IS NOT NULL OR submission_id IS NOT NULL OR email IS NOT NULL",
+            name="has_subject",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,12 +127,56 @@ class AccountToken(db.Model):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     purpose: Mapped[str] = mapped_column(String(10))
+    # A registration's address and name (only for purpose "register").
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship()
+
+
+class PartyDomain(db.Model):
+    """An e-mail domain whose addresses belong to a party's staff: anyone with such an address
+    may create an employee account of that party (portal/accounts/registration.py).
+
+    Rows are never deleted: removing a domain sets `removed_at`, so the history stays. A domain
+    belongs to at most one party at a time (the partial unique index). Stored lower-case in
+    its ASCII form (IDNA: `xn--...` for a domain with å, ä, ö)."""
+
+    __tablename__ = "party_domains"
+    __table_args__ = (
+        Index(
+            "uq_party_domains_domain_active",
+            "domain",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+        CheckConstraint("domain = lower(domain)", name="domain_lower_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(253))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    party: Mapped[Party] = relationship()
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
+
+    @property
+    def display(self) -> str:
+        """The domain as people write it (Unicode: `växjö.se`, not `xn--vxj-qla6g.se`)."""
+        try:
+            return idna.decode(self.domain)
+        except idna.IDNAError:
+            return self.domain
 
 
 class RecoveryCode(db.Model):

@@ -65,24 +65,30 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TTL_SETTINGS = {TokenPurpose.RESET: "PASSWORD_RESET_TTL", TokenPurpose.REGISTER: "REGISTRATION_TTL"}
+
+
 def issue_token(
     user: User | None,
     purpose: TokenPurpose,
     *,
     ttl: timedelta | None = None,
     submission_id: int | None = None,
+    email: str | None = None,
+    name: str | None = None,
 ) -> str:
     """A new single-use token; returns the raw value (only its hash is stored). A resident's
-    data-access token has no user but the submission it was asked for from."""
+    data-access token has no user but the submission it was asked for from; a registration's
+    has no user but the address and name that asked (portal/accounts/registration.py)."""
     raw = secrets.token_urlsafe(32)
     if ttl is None:
-        ttl = current_app.config[
-            "PASSWORD_RESET_TTL" if purpose == TokenPurpose.RESET else "INVITE_TTL"
-        ]
+        ttl = current_app.config[TTL_SETTINGS.get(purpose, "INVITE_TTL")]
     db.session.add(
         AccountToken(
             user=user,
             submission_id=submission_id,
+            email=email,
+            name=name,
             purpose=purpose,
             token_hash=_hash_token(raw),
             expires_at=utcnow() + ttl,
@@ -139,11 +145,18 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
+    send_reset_link(
+        user, "password_reset", _l("Återställ ditt lösenord till Samhällskontraktets idéportal")
+    )
+
+
+def send_reset_link(user: User, template: str, subject) -> None:
+    """Queue `template` to the user with a new single-use link to choose a password."""
     raw = issue_token(user, TokenPurpose.RESET)
     queue_email(
         user.email,
-        "password_reset",
-        _l("Återställ ditt lösenord till Samhällskontraktets idéportal"),
+        template,
+        subject,
         locale=user.locale or "sv",
         user=user,
         link=external_url("accounts.reset_password", token=raw),

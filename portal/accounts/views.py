@@ -625,3 +625,7 @@ def _confirmed(user: User, form: TotpCodeForm) -> bool:
         return True
     _refuse_code(user, form, method="confirm", reused=result is mfa.CodeCheck.REUSED, actor=user)
     return False
+
+
+# The self-service account pages add their routes to this blueprint.
+from portal.accounts import registration_views as _registration  # noqa: E402, F401

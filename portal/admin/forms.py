@@ -245,3 +245,20 @@ class PerspectiveForm(FlaskForm):
             "finns kvar på de initiativ som redan har det."
         ),
     )
+
+
+class PartyDomainForm(FlaskForm):
+    """Tie an e-mail domain to a party: its staff can then make accounts themselves."""
+
+    domain = StringField(
+        _l("E-postdomän"),
+        validators=[
+            DataRequired(_l("Fyll i en domän, till exempel eskilstuna.se.")),
+            Length(max=260),
+        ],
+        description=_l(
+            "Delen efter @ i medarbetarnas adresser, till exempel eskilstuna.se. Bara exakt "
+            "den domänen räknas, inte underdomäner som student.mdu.se."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"},
+    )

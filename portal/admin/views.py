@@ -24,13 +24,14 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from portal import paging
-from portal.accounts import mfa, sessions
-from portal.accounts.models import Role, User, UserSession
+from portal.accounts import mfa, registration, sessions
+from portal.accounts.models import PartyDomain, Role, User, UserSession
 from portal.admin import services
 from portal.admin.forms import (
     EditUserForm,
     FocusAreaForm,
     InviteUserForm,
+    PartyDomainForm,
     PartyForm,
     PerspectiveForm,
     RenameFocusAreaForm,
@@ -389,6 +390,51 @@ def edit_party(party_id: int):
     if done:
         return done
     return _form_page("admin/party_form.html", form, party=party, history=_history(party))
+
+
+# --- e-mail domains of a party (self-service accounts, portal/accounts/registration.py) ---
+
+
+def _domains_page(party: Party, form: PartyDomainForm, status: int = 200):
+    return render_template(
+        "admin/party_domains.html",
+        party=party,
+        form=form,
+        rows=registration.domain_history(party),
+        remove_form=FlaskForm(),
+    ), status
+
+
+@bp.route("/parter/<int:party_id>/e-postdomaner", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def party_domains(party_id: int):
+    party = db.get_or_404(Party, party_id)
+    form = PartyDomainForm()
+    if form.validate_on_submit():
+        try:
+            row = registration.add_domain(party, form.domain.data, actor=current_user)
+        except registration.DomainRefused as refused:
+            db.session.rollback()
+            form.domain.errors = [*form.domain.errors, str(refused.message)]
+        else:
+            db.session.commit()
+            flash(_("Domänen %(domain)s är tillagd.", domain=row.display), "success")
+            return redirect(url_for("admin.party_domains", party_id=party.id))
+    return _domains_page(party, form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/parter/<int:party_id>/e-postdomaner/<int:domain_id>/ta-bort")
+@roles_required(Role.ADMIN)
+def remove_party_domain(party_id: int, domain_id: int):
+    row = db.get_or_404(PartyDomain, domain_id)
+    if row.party_id != party_id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if registration.remove_domain(row, actor=current_user):
+        db.session.commit()
+        flash(_("Domänen %(domain)s är borttagen.", domain=row.display), "success")
+    return redirect(url_for("admin.party_domains", party_id=party_id))
 
 
 # --- focus areas ------------------------------------------------------------------------

@@ -16,8 +16,13 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal.calls.models import CallState
+from portal.calls.services import visible_calls
+from portal.calls.views import status_text
 from portal.extensions import db
+from portal.main.dashboard import waiting_for
 from portal.permissions import is_safe_next, public
+from portal.types import today_in_stockholm, utcnow
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
@@ -26,7 +31,16 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 @public
 def home():
-    return render_template("main/home.html")
+    now = utcnow()
+    user = current_user._get_current_object()
+    open_calls = [c for c in visible_calls(user, now) if c.state_at(now) == CallState.OPEN]
+    waiting = waiting_for(user, today_in_stockholm()) if user.is_authenticated else None
+    return render_template(
+        "main/home.html",
+        open_calls=open_calls,
+        status_text=lambda call: status_text(call, now),
+        waiting=waiting,
+    )
 
 
 @bp.post("/sprak")

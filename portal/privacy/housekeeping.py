@@ -2,7 +2,8 @@
 
 One function, `run(day, apply=...)`, shared by `flask retention run` and the worker's nightly
 job (portal/worker.py): what each retention rule removes or anonymises, old one-time form
-keys (portal/intents.py) and files held for forms never sent (portal/submissions/uploads.py).
+keys (portal/intents.py), files held for forms never sent (portal/submissions/uploads.py) and
+self-service account links long expired (portal/accounts/registration.py).
 It commits when it applies, and returns the report's lines: counts and registration numbers,
 never personal data.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal import intents
+from portal.accounts import registration
 from portal.extensions import db
 from portal.privacy import retention
 from portal.privacy.models import ACTION_LABELS
@@ -25,6 +27,8 @@ def run(day: date, *, apply: bool) -> list[str]:
     lines.insert(-1 if not apply else len(lines), intents.purge_report(old_keys, apply))
     unsent = uploads.purge_held(dry_run=not apply)  # files held for forms never sent
     lines.insert(-1 if not apply else len(lines), uploads.purge_report(unsent, apply))
+    links = registration.purge(dry_run=not apply)  # self-service account links long expired
+    lines.insert(-1 if not apply else len(lines), registration.purge_report(links, apply))
     if apply:
         db.session.commit()
     return lines

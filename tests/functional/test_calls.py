@@ -389,10 +389,10 @@ def test_start_page_leads_a_resident_to_the_open_calls(app, db):
     make_call("Barn i rörelse")
     browser = Browser(app)
     home = browser.get("/")
-    card = next(c for c in home.html.select(".card") if c.h2.get_text() == "Är du invånare?")
-    links = card.select("a[href]")
-    assert [a.get_text() for a in links] == ["Se de öppna utlysningarna"]
-    calls = browser.get(links[0]["href"])
+    section = home.html.find(id="oppna-utlysningar").parent
+    assert [h.get_text() for h in section.select(".call-card h3")] == ["Barn i rörelse"]
+    everything = section.find("a", string="Alla utlysningar, även kommande och nyligen stängda")
+    calls = browser.get(everything["href"])
     assert [a.get_text() for a in calls.html.select(".call-card h3 a")] == ["Barn i rörelse"]
 
 

@@ -158,6 +158,7 @@ def test_retention_dry_run_with_every_rule_off_says_so(database, home):
         *(f"- {label}: regeln gäller inte" for label in LABELS.values()),
         "- Formulärnycklar äldre än 7 dagar: 0 skulle tas bort",  # housekeeping, always on
         "- Filer till formulär som aldrig skickades, äldre än 24 timmar: 0 skulle tas bort",
+        "- Länkar för att skapa konto, utgångna för mer än 7 dagar sedan: 0 skulle tas bort",
         "Kör med --apply för att göra det.",
     ]
 
