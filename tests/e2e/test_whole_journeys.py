@@ -105,16 +105,11 @@ def test_residents_idea_goes_through_triage_and_a_priority_meeting_to_the_hub(
 ):
     call = make_call(title="Barn i rörelse", question="Hur motiverar vi barn att röra på sig mer?")
 
-    # A resident finds the call from the start page and answers it with a sketch.
+    # A resident finds the call on the start page and answers it with a sketch: one click.
     resident = page_factory()
     resident.goto("/")
-    residents_card = resident.locator(
-        ".card", has=resident.get_by_role("heading", name="Är du invånare?")
-    )
-    residents_card.get_by_role("link").click()
-    expect(resident.get_by_role("heading", level=1)).to_have_text("Utlysningar")
-    open_calls = resident.locator(".call-card", has_text="Öppen för invånare")
-    open_calls.get_by_role("link", name=call.title).click()
+    card = resident.locator(".call-card", has=resident.get_by_role("heading", name=call.title))
+    card.get_by_role("link", name=f"Svara – {call.title}").click()
     expect(resident.get_by_role("heading", level=1)).to_have_text(call.title)
 
     resident.get_by_label("Idé", exact=True).check()
@@ -367,14 +362,15 @@ def test_employees_draft_is_submitted_once_and_decided_into_a_pilot(page_factory
         ("concept", "pilot", today(), True),
     ]
 
-    # The employee follows it through the link in the e-mail. The page shows the submission's
-    # state; it says nothing yet of the initiative's phase (that is another issue).
+    # The employee follows it through the link in the e-mail: the submission's state, the
+    # initiative's phase, and both decisions on the way there.
     employee.goto(link_in(smtp, accepted, r"/mina-inlamningar/\d+$"))
     expect(employee.get_by_role("heading", level=1)).to_have_text(DRAFT)
     expect(employee.locator(".panel .badge")).to_have_text("I portfölj")
-    expect(employee.locator(".panel")).to_contain_text(
-        "Din inlämning ingår nu i ett fokusområdes portfölj och går vidare i innovationsprocessen."
-    )
+    expect(employee.locator(".panel")).to_contain_text("Initiativet är nu i Pilotfas.")
+    timeline = employee.get_by_role("region", name="Så har det gått")
+    expect(timeline).to_contain_text("Idéfas till Konceptfas")
+    expect(timeline).to_contain_text("Konceptfas till Pilotfas")
     screenshot(employee, "journey-2-mina-inlamningar")
 
 
