@@ -298,7 +298,7 @@ def test_private_links_are_found_by_their_routes(app):
         )
 
 
-def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(app, db):
+def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(app, db, monkeypatch):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()  # accepts, and never says a word
@@ -311,7 +311,12 @@ def test_a_hung_smtp_server_times_out_without_the_process_wide_socket_default(ap
             time.sleep(0.01)
 
     watcher = threading.Thread(target=watch)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": listener.getsockname()[1],
+        "MAIL_TIMEOUT": 1,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)  # the app is session-wide
     try:
         queue_email("anna@example.org", "password_reset", "Test", user=make_user(), link="x")
         _db.session.commit()
