@@ -170,5 +170,7 @@ def significant_stems(value: str, *, split: bool = True) -> list[str]:
         out[stem(w)] = None
         if split:
             for p in parts(w):
-                out[stem(p)] = None
+                part = stem(p)
+                if len(part) >= MIN_PART and part not in STOP_WORDS:  # "före" stems to "för"
+                    out[part] = None
     return list(out)
