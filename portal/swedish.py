@@ -37,6 +37,7 @@ STOP_WORDS = frozenset(
 _stemmer = snowballstemmer.stemmer("swedish")
 
 MIN_COMPOUND = 7  # shorter words are not split ("hemma", "bussar")
+MAX_COMPOUND = 40  # longer "words" are not words (and would cost a deep recursion)
 MIN_PART = 3
 MIN_PART_ZIPF = 3.0  # a part must be a reasonably common word (zipf 3 = once per million words)
 LINK_COST = 0.3
@@ -139,7 +140,7 @@ def parts(word: str) -> tuple[str, ...]:
     """The parts of a compound word, () when it is not one: "äldreomsorg" → ("äldre",
     "omsorg"). Split when the parts are on average commoner than the whole word."""
     word = word.casefold()
-    if len(word) < MIN_COMPOUND or not word.isalpha():
+    if not MIN_COMPOUND <= len(word) <= MAX_COMPOUND or not word.isalpha():
         return ()
     split, score = _best_split(word)
     if len(split) < 2 or score <= _zipf(word):

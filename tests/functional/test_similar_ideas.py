@@ -216,3 +216,18 @@ def test_triage_page_statements_do_not_grow_with_the_candidates(browser, triager
     page = browser.get(f"/inkorg/{new.id}")
     assert len(page.html.select(".likely-duplicates li")) == 5
     assert statements() == one
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["NEAR( \"äldre * OR -: 'omsorg", "a" * 5000, "\x00\u202e<script>", "'' | !& :* ()"],
+)
+def test_hostile_text_never_errors(browser, hub, hostile):
+    url, form = resident_form(browser)
+    form["title"] = hostile[:200]
+    form["purpose"] = hostile
+    fragment = browser.submit(form, action="/liknande-ideer", headers={"HX-Request": "true"})
+    assert fragment.status_int == 200
+    page = browser.submit(form, button=("action", "similar"))
+    assert page.status_int == 200
+    assert count(Submission) == 0

@@ -37,6 +37,8 @@ def test_compounds_split_into_known_words(word, expected):
         "bussar",
         "covid19",  # digits
         "xyzqwvbnmk",  # not Swedish
+        "a" * 5000,  # not a word at all
+        "äldreomsorg" * 5,  # too long to be one
     ],
 )
 def test_words_that_are_not_compounds_stay_whole(word):
