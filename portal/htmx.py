@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import make_response, render_template
 from jinja2_fragments.flask import render_block
 
+__all__ = ["render_block", "render_page_or_block"]
+
 from portal.extensions import htmx
 
 

@@ -57,9 +57,13 @@ EXEMPT = frozenset(
         "accounts.logout",
         "main.set_language",
         "submissions.autosave",
+        "submissions.similar",
         "admin.users",
     }
 )
+# A button of a form that only shows something (the canvas's "Visa liknande" re-renders the
+# form with similar ideas): no effect, so the page's key stays unused for the real sending.
+SHOW_ONLY_ACTIONS = frozenset({"similar"})
 # Where the result holds a private link, its address is not stored: the repeat goes back to
 # the page the form was on instead (the person has that address already).
 PRIVATE_PREFIXES = (
@@ -132,6 +136,8 @@ def register(app: Flask) -> None:
 
 def _posted_key() -> str | None:
     if request.method != "POST" or request.endpoint in EXEMPT or request.blueprint == "api":
+        return None
+    if request.form.get("action") in SHOW_ONLY_ACTIONS:
         return None
     key = request.form.get(FIELD, "")
     return key if KEY_RE.fullmatch(key) else None

@@ -427,10 +427,16 @@ def harvest(walk: Walk) -> list[FoundForm]:
                 if not isinstance(index, int) or form.method.upper() != "POST":
                     continue
                 action = path_of(form.action or path)
-                hx_post = form.html.find("form").get("data-hx-post")
+                element = form.html.find("form")
+                # htmx targets of the form itself and of its fields (a field posting the form's
+                # values elsewhere as it is typed in, like the canvas's similar ideas)
+                hx_posts = [element.get("data-hx-post")] + [
+                    e.get("data-hx-post") for e in element.select("[data-hx-post]")
+                ]
                 targets = [(action, False)]
-                if hx_post and path_of(hx_post) != action:
-                    targets.append((path_of(hx_post), True))
+                for hx_post in dict.fromkeys(p for p in hx_posts if p):
+                    if path_of(hx_post) != action:
+                        targets.append((path_of(hx_post), True))
                 for target, htmx in targets:
                     endpoint = post_endpoint_of(walk.app, target) or f"? {target}"
                     key = (actor, endpoint, form_names(form), htmx)

@@ -63,4 +63,7 @@ class SearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     title_stems: Mapped[str] = mapped_column(Text, default="")
     body_stems: Mapped[str] = mapped_column(Text, default="")
+    # The stems of the parts of compound words in both ("äldreomsorg": "äldr omsorg"),
+    # indexed on both dialects (portal/swedish.py splits them).
+    compound_stems: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -10,7 +10,9 @@ ORM metadata like the inbox's (portal/triage/search.py: `is_search_object` keeps
 Alembic's comparison), and the migration creates them with the same SQL.
 
 A query is words and "quoted phrases". Words must all match, each as a word start after
-stemming ("äldres" and "äldreomsorg" find "äldre"); Swedish definite forms the stemmer keeps
+stemming ("äldres" and "äldreomsorg" find "äldre"), or a compound word by all its parts
+("äldreomsorg" finds "omsorg om äldre"; the documents hold the stems of their compounds'
+parts too, so "omsorg" finds "äldreomsorg": portal/swedish.py splits them); Swedish definite forms the stemmer keeps
 whole ("skolan", "huset") also try their indefinite form. Phrases match as phrases. Every other
 character is ignored, so quotes, FTS operators and stray syntax never reach the database as
 syntax. Stop words are the PostgreSQL/Snowball Swedish list on both dialects.
@@ -20,10 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import snowballstemmer
 from sqlalchemy import Float, Integer, case, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
@@ -34,29 +33,40 @@ from portal.hub import public
 from portal.hub.models import Publication, SearchDocument
 from portal.reference.models import Party
 from portal.submissions.models import CANVAS_COLUMNS, Submission
+from portal.swedish import STOP_WORDS, compound_stems, stem, words
+from portal.swedish import parts as compound_parts
+from portal.swedish import stemmed as stemmed  # the benchmark and tests import it from here
+
+PHRASE = re.compile(r'"([^"]*)"')
 
 FTS_TABLE = "ix_search_hub_fts"  # the "ix_search_" prefix keeps it out of Alembic's comparison
 PG_INDEX = "ix_search_hub_vector"
-# The name weighs more than the rest (A above B) when results are ranked.
+# The name weighs more than the rest (A above B) when results are ranked; the stems of the
+# compound parts (written from Python, portal/swedish.py) weigh least, already stemmed.
 PG_DOCUMENT = (
     "(setweight(to_tsvector('swedish', title), 'A') || "
-    "setweight(to_tsvector('swedish', body), 'B'))"
+    "setweight(to_tsvector('swedish', body), 'B') || "
+    "setweight(to_tsvector('simple', compound_stems), 'C'))"
 )
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS ix_search_hub_fts USING fts5(title_stems, body_stems, "
+    "compound_stems, "
     "content='hub_search_documents', content_rowid='initiative_id', "
     "tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER IF NOT EXISTS ix_search_hub_fts_ai AFTER INSERT ON hub_search_documents "
-    "BEGIN INSERT INTO ix_search_hub_fts(rowid, title_stems, body_stems) "
-    "VALUES (new.initiative_id, new.title_stems, new.body_stems); END",
+    "BEGIN INSERT INTO ix_search_hub_fts(rowid, title_stems, body_stems, compound_stems) "
+    "VALUES (new.initiative_id, new.title_stems, new.body_stems, new.compound_stems); END",
     "CREATE TRIGGER IF NOT EXISTS ix_search_hub_fts_ad AFTER DELETE ON hub_search_documents "
-    "BEGIN INSERT INTO ix_search_hub_fts(ix_search_hub_fts, rowid, title_stems, body_stems) "
-    "VALUES ('delete', old.initiative_id, old.title_stems, old.body_stems); END",
+    "BEGIN INSERT INTO ix_search_hub_fts(ix_search_hub_fts, rowid, title_stems, body_stems, "
+    "compound_stems) "
+    "VALUES ('delete', old.initiative_id, old.title_stems, old.body_stems, old.compound_stems); "
+    "END",
     "CREATE TRIGGER IF NOT EXISTS ix_search_hub_fts_au AFTER UPDATE ON hub_search_documents "
-    "BEGIN INSERT INTO ix_search_hub_fts(ix_search_hub_fts, rowid, title_stems, body_stems) "
-    "VALUES ('delete', old.initiative_id, old.title_stems, old.body_stems); "
-    "INSERT INTO ix_search_hub_fts(rowid, title_stems, body_stems) "
-    "VALUES (new.initiative_id, new.title_stems, new.body_stems); END",
+    "BEGIN INSERT INTO ix_search_hub_fts(ix_search_hub_fts, rowid, title_stems, body_stems, "
+    "compound_stems) "
+    "VALUES ('delete', old.initiative_id, old.title_stems, old.body_stems, old.compound_stems); "
+    "INSERT INTO ix_search_hub_fts(rowid, title_stems, body_stems, compound_stems) "
+    "VALUES (new.initiative_id, new.title_stems, new.body_stems, new.compound_stems); END",
 ]
 # A stored, generated column (the inbox's too is named search_vector, which `is_search_object`
 # keeps out of Alembic's comparison): ranking and the index's recheck then read the vector
@@ -86,28 +96,9 @@ POSTGRES_DROP = [
 
 # --- Swedish text --------------------------------------------------------------------------
 
-WORD = re.compile(r"[^\W_]+")
-PHRASE = re.compile(r'"([^"]*)"')
-STOP_WORDS = frozenset(
-    (Path(__file__).with_name("swedish.stop")).read_text(encoding="utf-8").split()
-)
+# Words, stop words, stems and compound parts live in portal/swedish.py (the similarity of
+# ideas uses them too).
 VOWELS = set("aeiouyåäö")
-_stemmer = snowballstemmer.stemmer("swedish")
-
-
-def words(value: str) -> list[str]:
-    """Lower-cased words (letters and digits, åäö included) in order."""
-    return WORD.findall(value.casefold())
-
-
-@lru_cache(maxsize=20000)
-def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
-
-
-def stemmed(value: str) -> str:
-    """The text as SQLite's index holds it: stems of the words that are not stop words."""
-    return " ".join(stem(w) for w in words(value) if w not in STOP_WORDS)
 
 
 def variants(word: str) -> tuple[str, ...]:
@@ -159,8 +150,11 @@ def fts5_match(query: Query) -> str:
     for phrase in query.phrases:
         parts.append('"' + " ".join(stem(w) for w in phrase if w not in STOP_WORDS) + '"')
     for forms in query.terms:
-        stems = dict.fromkeys(stem(f) for f in forms)
-        parts.append("(" + " OR ".join(f'"{s}"*' for s in stems) + ")")
+        alternatives = [f'"{s}"*' for s in dict.fromkeys(stem(f) for f in forms)]
+        split = compound_parts(forms[0])
+        if split:  # "äldreomsorg" also finds "omsorg om äldre"
+            alternatives.append("(" + " AND ".join(f'"{stem(p)}"*' for p in split) + ")")
+        parts.append("(" + " OR ".join(alternatives) + ")")
     return " AND ".join(parts)
 
 
@@ -170,7 +164,7 @@ def pg_tsquery(query: Query) -> tuple[str, dict[str, str]]:
     parts, params = [], {}
     if query.terms:
         params["hub_terms"] = " & ".join(
-            "(" + " | ".join(f"'{f}':*" for f in forms) + ")" for forms in query.terms
+            "(" + " | ".join(_pg_alternatives(forms)) + ")" for forms in query.terms
         )
         parts.append("to_tsquery('swedish', :hub_terms)")
     for n, phrase in enumerate(query.phrases):
@@ -179,11 +173,19 @@ def pg_tsquery(query: Query) -> tuple[str, dict[str, str]]:
     return " && ".join(parts), params
 
 
+def _pg_alternatives(forms: tuple[str, ...]) -> list[str]:
+    alternatives = [f"'{f}':*" for f in forms]
+    split = compound_parts(forms[0])
+    if split:
+        alternatives.append("(" + " & ".join(f"'{p}':*" for p in split) + ")")
+    return alternatives
+
+
 def _hits(query: Query):
     """A subquery of (id, rank) for the published initiatives matching; higher rank first."""
     if db.session.get_bind().dialect.name == "sqlite":
         statement = text(
-            "SELECT rowid AS id, -bm25(ix_search_hub_fts, 4.0, 1.0) AS rank "
+            "SELECT rowid AS id, -bm25(ix_search_hub_fts, 4.0, 1.0, 0.5) AS rank "
             "FROM ix_search_hub_fts WHERE ix_search_hub_fts MATCH :hub_match"
         ).bindparams(hub_match=fts5_match(query))
     else:
@@ -374,6 +376,7 @@ def refresh(initiative: Initiative) -> None:
         "body": body,
         "title_stems": stemmed(title),
         "body_stems": stemmed(body),
+        "compound_stems": compound_stems(title + "\n" + body),
     }
     for name, value in values.items():
         if getattr(document, name) != value:

@@ -22,13 +22,14 @@ from portal.evaluation.signals import initiative_page_shown
 from portal.extensions import db, htmx
 from portal.forms import int_or_none
 from portal.htmx import render_page_or_block
-from portal.hub import feeds, listing, progress, public, search, services
+from portal.hub import feeds, listing, progress, public, search, services, similar
 from portal.hub.forms import PublicationForm
 from portal.hub.models import Publication
 from portal.links import external_url
 from portal.permissions import public as public_view
 from portal.permissions import roles_required
 from portal.reference.models import Portfolio
+from portal.submissions import signals as submission_signals
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
 from portal.types import utcnow
 
@@ -427,3 +428,16 @@ def _initiative_page_extra(initiative: Initiative, *, user) -> dict:
     """The initiative page (portal/evaluation) says whether the hub shows it, with a link."""
     publication = db.session.get(Publication, initiative.id)
     return {"hub_publication": publication, "hub_public_url": initiative_url(initiative)}
+
+
+# --- similar ideas (the canvas form and triage ask through portal/submissions/signals.py) ---
+
+
+@submission_signals.similar_wanted.connect
+def _similar_published(value: str) -> list:
+    return similar.similar_published(value)
+
+
+@submission_signals.duplicates_wanted.connect
+def _likely_duplicates(submission) -> list:
+    return similar.likely_duplicates(submission)

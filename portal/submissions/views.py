@@ -30,7 +30,7 @@ from portal.calls.models import Call
 from portal.calls.permissions import can_see_call
 from portal.extensions import db, limiter
 from portal.forms import id_from_text
-from portal.htmx import render_page_or_block
+from portal.htmx import render_block, render_page_or_block
 from portal.permissions import (
     is_employee,
     is_process_support,
@@ -39,7 +39,7 @@ from portal.permissions import (
 )
 from portal.reference.canvas import STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea
-from portal.submissions import services, uploads
+from portal.submissions import services, signals, uploads
 from portal.submissions.forms import canvas_form_class, new_form_key
 from portal.submissions.models import Attachment, AttachmentPurpose, State, Submission
 from portal.submissions.permissions import can_view_submission
@@ -192,7 +192,8 @@ def _send_held(submission: Submission, accepted, token: str | None) -> list[str]
     return names
 
 
-def _render_form(call, form, *, submission=None, status=200, resident=False, held=()):
+def _render_form(call, form, *, submission=None, status=200, resident=False, held=(), similar=None):
+    _ask_similar_as_typed(form)
     return render_template(
         "submissions/form.html",
         call=call,
@@ -201,7 +202,68 @@ def _render_form(call, form, *, submission=None, status=200, resident=False, hel
         resident=resident,
         held=held,
         privacy_text=get_text("privacy_resident") if resident else None,
+        similar=similar or [],
+        similar_asked=similar is not None,
     ), status
+
+
+# --- similar ideas while writing (portal/hub/similar.py answers through signals) ----------
+
+SIMILAR = "similar"  # the value of the "Visa liknande" button (intents.SHOW_ONLY_ACTIONS)
+SIMILAR_FIELDS = ("title", "purpose")  # the name and the need: what the list compares
+SIMILAR_LIMIT = 5
+
+
+def _asks_similar() -> bool:
+    return request.method == "POST" and request.form.get("action") == SIMILAR
+
+
+def _similar_text(values) -> str:
+    return "\n".join((values.get(k) or "")[:4000] for k in SIMILAR_FIELDS)
+
+
+def _similar_ideas(value: str) -> list:
+    """Up to five published initiatives like the text (never anything unpublished)."""
+    return signals.collect(signals.similar_wanted, value, SIMILAR_LIMIT)
+
+
+def _ask_similar_as_typed(form) -> None:
+    """With htmx, the name and the need ask for the list as they are typed (debounced)."""
+    for key in SIMILAR_FIELDS:
+        if key in form:
+            form[key].render_kw = {
+                **(form[key].render_kw or {}),
+                "data-hx-post": url_for("submissions.similar"),
+                "data-hx-trigger": "keyup changed delay:600ms",
+                "data-hx-target": "#similar-ideas",
+                "data-hx-swap": "innerHTML",
+                "data-hx-params": ",".join(["csrf_token", *SIMILAR_FIELDS]),
+                "data-hx-sync": "this:replace",
+            }
+
+
+def _show_similar(call, form, *, resident: bool, draft=None, already: int = 0):
+    """ "Visa liknande" without JavaScript: the same form again with the list, nothing sent
+    or saved; files chosen this round are held for the form as after an error (uploads)."""
+    token = _posted_hold_token(form)
+    _remove_held(token)
+    accepted, _files_ok = _check_files(form, already=already + len(uploads.held(token)))
+    held = _hold(form, token, accepted)
+    found = _similar_ideas(_similar_text({k: form[k].data for k in SIMILAR_FIELDS if k in form}))
+    return _render_form(call, form, submission=draft, resident=resident, held=held, similar=found)
+
+
+@bp.post("/liknande-ideer")
+@public
+@limiter.limit("60 per minute", scope="similar-ideas")
+def similar():
+    """The list alone, for htmx as the name and the need are typed."""
+    found = _similar_ideas(_similar_text(request.form))
+    response = current_app.make_response(
+        render_block("submissions/form.html", "similar", similar=found, similar_asked=True)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _load_own(submission_id: int) -> Submission:
@@ -299,13 +361,20 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     if draft is not None and draft.state != State.DRAFT:
         # The same form sent again after it was submitted: show what exists, create nothing.
         return _already_sent(draft)
+    if _asks_similar():
+        already = len(draft.attachments) if draft else 0
+        return _show_similar(call, form, resident=False, draft=draft, already=already)
+    hold_token = _posted_hold_token(form)  # files held by "Visa liknande"
     fields_ok = form.validate_on_submit()
     removed = _remove_from_draft(draft) if draft is not None and _guard_passed(form) else False
-    accepted, files_ok = _check_files(form, already=len(draft.attachments) if draft else 0)
+    if _guard_passed(form):
+        _remove_held(hold_token)
+    already = (len(draft.attachments) if draft else 0) + len(uploads.held(hold_token))
+    accepted, files_ok = _check_files(form, already=already)
     if not (fields_ok and files_ok):
         if (accepted or removed) and _guard_passed(form):
             draft = _keep_in_draft(form, draft, call, accepted)
-        return _render_form(call, form, submission=draft, status=422)
+        return _render_form(call, form, submission=draft, status=422, held=uploads.held(hold_token))
     if not as_draft:
         sent = services.find_resend(call, form.canvas_data(), submitter=current_user)
         if sent is not None:  # Back, then "Skicka in" again: the same submission
@@ -314,8 +383,7 @@ def _employee_canvas(call: Call | None, draft: Submission | None):
     draft = services.save_draft(
         draft, form.canvas_data(), actor=current_user, call=call, form_key=form.form_key.data
     )
-    for checked, purpose in accepted:
-        uploads.store(draft, checked, purpose=purpose)
+    _send_held(draft, accepted, hold_token)
     db.session.flush()
     if as_draft:
         db.session.commit()
@@ -454,6 +522,8 @@ def _resident_canvas(call: Call):
         existing.id in session.get(RECEIPTS_KEY, []) or _same_resident_canvas(existing, form)
     ):  # a double click or a resent form: one submission, not two
         return _resident_already_sent(existing)
+    if _asks_similar():
+        return _show_similar(call, form, resident=True)
     token = _posted_hold_token(form)
     fields_ok = form.validate_on_submit()
     if _guard_passed(form):

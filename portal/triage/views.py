@@ -20,6 +20,7 @@ from portal.forms import id_from_text
 from portal.htmx import render_page_or_block
 from portal.permissions import roles_required
 from portal.reference.models import Agenda2030Goal, FocusArea, Perspective
+from portal.submissions import signals
 from portal.submissions.models import (
     FUNCTION_LABELS,
     KIND_LABELS,
@@ -325,6 +326,7 @@ def _page(
         events=events,
         duplicates=duplicates_of(submission),
         related=related_to(submission),
+        likely_duplicates=likely_duplicates(submission),
         initiative=db.session.scalar(
             select(Initiative).where(Initiative.origin_submission_id == submission.id)
         ),
@@ -332,6 +334,15 @@ def _page(
         type_labels=TYPE_LABELS,
     )
     return body, status
+
+
+LIKELY_DUPLICATES = 5
+
+
+def likely_duplicates(submission: Submission) -> list:
+    """Other submissions (and the initiatives they became) like this one, best first: asked of
+    portal/hub/similar.py through a signal, in a fixed number of queries."""
+    return signals.collect(signals.duplicates_wanted, submission, LIKELY_DUPLICATES)
 
 
 def _not_allowed_message(submission: Submission) -> str:
