@@ -22,7 +22,7 @@ from portal.accounts.services import find_user_by_email, issue_token, normalise_
 from portal.commands import CommandError, portal_command, roll_back
 from portal.extensions import db
 from portal.links import external_url
-from portal.mail.services import MAX_ATTEMPTS, Delivery, deliver
+from portal.mail.services import MAX_ATTEMPTS, deliver, deliver_all
 from portal.reference.seed import seed_reference
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,7 @@ def register_cli(app: Flask) -> None:
         """Send the messages that are due (run it from cron every minute). Exits 1 when a
         message could not be sent: it stays in the outbox for a later attempt."""
 
-        total = Delivery()
-        while True:
-            done = deliver(limit=100)
-            total.sent += done.sent
-            total.failed += done.failed
-            total.given_up += done.given_up
-            total.error = done.error or total.error
-            if done.sent + done.failed < 100 or done.failed:
-                break
+        total = deliver_all()
         click.echo(f"Skickade: {total.sent}, misslyckade: {total.failed}")
         if total.failed:
             raise CommandError(not_sent(total))

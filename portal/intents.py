@@ -62,7 +62,13 @@ EXEMPT = frozenset(
 )
 # Where the result holds a private link, its address is not stored: the repeat goes back to
 # the page the form was on instead (the person has that address already).
-PRIVATE_PREFIXES = ("/mitt-bidrag/", "/mina-uppgifter/", "/valkommen/", "/losenord/")
+PRIVATE_PREFIXES = (
+    "/mitt-bidrag/",
+    "/mina-uppgifter/",
+    "/valkommen/",
+    "/losenord/",
+    "/e-post/sluta/",
+)
 
 ALREADY_DONE = _l(
     "Du hade redan skickat det här formuläret. Det registrerades en gång, och du ser "

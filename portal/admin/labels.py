@@ -56,6 +56,7 @@ ACTION_LABELS = {
     "recovery_code_used": _l("Inloggning med återställningskod"),
     "recovery_codes_regenerated": _l("Nya återställningskoder"),
     "session_ended": _l("Inloggning avslutad"),
+    "milestone_mail_changed": _l("Val för e-post om inlämningar ändrade"),
 }
 
 # Events where no logged-in person acted: "Vem" shows that nobody is known.

@@ -32,12 +32,14 @@ def queue_email(
     *,
     locale: str = "sv",
     forget_after_sending: bool = False,
+    headers: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html and store the message (not sent yet).
 
     `subject` should be a lazy or plain string; it is rendered in the recipient's locale.
-    With `forget_after_sending` the message is deleted once sent (an erasure's receipt).
+    With `forget_after_sending` the message is deleted once sent (an erasure's receipt);
+    `headers` are extra header lines sent with it (List-Unsubscribe).
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
@@ -50,6 +52,7 @@ def queue_email(
         body_html=html,
         template=template,
         forget_after_sending=forget_after_sending,
+        headers=dict(headers) if headers else None,
     )
     db.session.add(message)
     g.outbox_pending = True
@@ -120,6 +123,20 @@ def deliver(limit: int = 50) -> Delivery:
     return done
 
 
+def deliver_all(batch: int = 100) -> Delivery:
+    """Send everything that is due, `batch` at a time, stopping at the first round with a
+    failure (the server is likely down: the rest waits for a later attempt)."""
+    total = Delivery()
+    while True:
+        done = deliver(limit=batch)
+        total.sent += done.sent
+        total.failed += done.failed
+        total.given_up += done.given_up
+        total.error = done.error or total.error
+        if done.sent + done.failed < batch or done.failed:
+            return total
+
+
 def _claim(message_id: int) -> OutboxMessage | None:
     now = utcnow()
     claimed = db.session.execute(
@@ -159,7 +176,10 @@ def _send(message: OutboxMessage) -> None:
         recipients=[message.recipient],
         body=message.body_text,
         html=message.body_html or None,
-        extra_headers={"Message-ID": f"<outbox-{message.id}@samhallskontraktet>"},
+        extra_headers={
+            **(message.headers or {}),
+            "Message-ID": f"<outbox-{message.id}@samhallskontraktet>",
+        },
     )
     # Flask-Mail opens its SMTP connection without a timeout; a hung server must not hang us.
     previous = socket.getdefaulttimeout()
