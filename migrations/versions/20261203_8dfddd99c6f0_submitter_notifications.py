@@ -94,15 +94,16 @@ def upgrade():
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("headers", sa.JSON(), nullable=True))
 
-    with op.batch_alter_table("submissions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("consent_milestones", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # Plain ADD COLUMN (SQLite too): batch mode would copy submissions and lose its triggers.
+    op.add_column(
+        "submissions",
+        sa.Column("consent_milestones", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("submissions", schema=None) as batch_op:
-        batch_op.drop_column("consent_milestones")
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would copy the table and lose its triggers.
+    op.execute("ALTER TABLE submissions DROP COLUMN consent_milestones")
 
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_column("headers")
