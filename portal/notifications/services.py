@@ -245,6 +245,21 @@ def _recipient(notification: SubmitterNotification, optouts: dict[int, set[str]]
     return ("user", user.id), user.email, user.locale or "sv", unsubscribe_token(user=user)
 
 
+def _still_true(notification: SubmitterNotification) -> bool:
+    """A publication taken back before the e-mail went is not told."""
+    if notification.kind != MilestoneKind.PUBLISHED:
+        return True
+    initiative = _initiative_of(notification.submission)
+    publication = db.session.get(Publication, initiative.id) if initiative else None
+    return publication is not None and publication.published
+
+
+def _initiative_of(submission: Submission) -> Initiative | None:
+    return db.session.scalar(
+        select(Initiative).where(Initiative.origin_submission_id == submission.id)
+    )
+
+
 def send_due(today: date | None = None) -> Sent:
     """Queue one e-mail per person with their milestones from before `today`, and commit per
     person. Each milestone is claimed with a conditional UPDATE first, so two runs at once
@@ -255,7 +270,7 @@ def send_due(today: date | None = None) -> Sent:
     optouts: dict[int, set[str]] = {}
     skipped: list[int] = []
     for notification in due(today):
-        found = _recipient(notification, optouts)
+        found = _recipient(notification, optouts) if _still_true(notification) else None
         if found is None:
             skipped.append(notification.id)
             continue
@@ -361,9 +376,7 @@ def _queue(mail: _Mail):
 
 def _item(notification: SubmitterNotification) -> Item:
     submission = notification.submission
-    initiative = db.session.scalar(
-        select(Initiative).where(Initiative.origin_submission_id == submission.id)
-    )
+    initiative = _initiative_of(submission)
     decision = notification.decision
     item = Item(notification.kind, submission, decision, initiative)
     if decision is not None:
@@ -371,9 +384,7 @@ def _item(notification: SubmitterNotification) -> Item:
         if decision.rationale_public:
             item.rationale = decision.rationale
     if notification.kind == MilestoneKind.PUBLISHED and initiative is not None:
-        publication = db.session.get(Publication, initiative.id)
-        if publication is not None and publication.published:
-            item.hub_link = external_url(
-                "hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title)
-            )
+        item.hub_link = external_url(
+            "hub.initiative", initiative_id=initiative.id, slug=slugify(initiative.title)
+        )
     return item

@@ -322,3 +322,19 @@ def test_a_decision_that_keeps_the_phase_is_no_milestone(staff):
         )
     ]
     assert kinds == [MilestoneKind.CLOSED]
+
+
+def test_a_publication_taken_back_before_the_mail_is_not_told(app, staff, smtp):
+    triager, _core = staff
+    employee = make_user(roles={Role.EMPLOYEE}, email="hub@example.org")
+    submission = employee_submission(employee)
+    initiative = into_portfolio(submission, triager)
+    hub_services.update_publication(
+        fresh(Initiative, initiative.id), published=True, public_fields=[],
+        expected_version=None, actor=triager,
+    )  # fmt: skip
+    hub_services.unpublish(fresh(Initiative, initiative.id), actor=triager)
+    _db.session.commit()
+    assert send_digests(app)[0].endswith("0 sammanfattningar), 1 utan mottagare")
+    assert statuses(submission) == [("portfolio", "sent"), ("published", "skipped")]
+    assert milestone_mails(smtp, "hub@example.org") == []
