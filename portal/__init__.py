@@ -78,6 +78,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     from portal.evaluation.views import bp as evaluation_bp
     from portal.hub.views import bp as hub_bp
     from portal.main.views import bp as main_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.submissions.views import bp as submissions_bp
     from portal.texts.views import bp as texts_bp
@@ -86,6 +87,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     for blueprint in (
         main_bp, accessibility_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp,
         triage_bp, evaluation_bp, api_bp, api_tokens_bp, hub_bp, board_bp, privacy_bp,
+        notifications_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 

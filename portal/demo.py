@@ -27,6 +27,7 @@ from portal.evaluation.models import Initiative, Outcome, Phase
 from portal.extensions import db
 from portal.hub.demo import seed_demo_hub
 from portal.mail.models import OutboxMessage, OutboxStatus
+from portal.notifications.models import NotificationStatus, SubmitterNotification
 from portal.reference.canvas import FOCUS_AREA
 from portal.reference.models import FocusArea, Party
 from portal.submissions import services as submissions
@@ -451,6 +452,12 @@ def seed_demo_content() -> dict[str, int]:
         update(OutboxMessage)
         .where(OutboxMessage.id > first_mail)
         .values(status=OutboxStatus.SENT, sent_at=utcnow(), last_error="demo: not sent")
+    )
+    # Nor the milestones' e-mail (flask notifications send would otherwise tell them all).
+    db.session.execute(
+        update(SubmitterNotification)
+        .where(SubmitterNotification.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.SENT, sent_at=utcnow())
     )
     return added
 

@@ -72,6 +72,7 @@ PRIVATE_PREFIXES = (
     "/valkommen/",
     "/losenord/",
     "/skapa-konto/",
+    "/e-post/sluta/",
 )
 
 ALREADY_DONE = _l(

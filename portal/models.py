@@ -23,6 +23,7 @@ from portal.evaluation.models import (  # noqa: F401, E402
 from portal.hub.models import Publication, SearchDocument  # noqa: F401
 from portal.intents import Intent  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
+from portal.notifications.models import MilestoneOptOut, SubmitterNotification  # noqa: F401
 from portal.privacy.models import RetentionRule, SubmissionRecord  # noqa: F401
 from portal.reference.models import (  # noqa: F401
     Agenda2030Goal,

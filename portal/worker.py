@@ -11,7 +11,9 @@ run the schedule, which lives here rather than in a crontab per machine:
 - every minute: deliver the mail that is due (retries after a failure, and the messages a
   killed worker had claimed, once their lease has passed);
 - every night at 01:15 UTC: the retention rules and the housekeeping (`flask retention run
-  --apply`'s work), under a lock so two workers never run it at once.
+  --apply`'s work), under a lock so two workers never run it at once;
+- every morning at 06:00 UTC (07:00 or 08:00 in Stockholm): the submitters' milestone e-mail
+  (`flask notifications send`'s work; each milestone is claimed, so it is told once).
 
 The queue is Huey (huey on PyPI): Redis storage, periodic tasks and task locks in one small,
 long-maintained library with no broker of its own to run, and an in-memory mode for tests.
@@ -32,6 +34,7 @@ from huey import MemoryHuey, RedisHuey, crontab
 
 from portal.extensions import db
 from portal.mail.services import deliver_all
+from portal.notifications import services as notifications
 from portal.privacy import housekeeping
 from portal.types import today_in_stockholm
 
@@ -61,6 +64,9 @@ class Jobs:
         self.nightly = self.huey.periodic_task(crontab(minute="15", hour="1"), name="nightly")(
             self.huey.lock_task("nightly")(self._nightly)
         )
+        self.morning = self.huey.periodic_task(crontab(minute="0", hour="6"), name="morning")(
+            self.huey.lock_task("morning")(self._morning)
+        )
 
     @property
     def queued(self) -> bool:
@@ -89,6 +95,16 @@ class Jobs:
         for line in lines:
             log.info("nightly: %s", line)
         return lines
+
+    def _morning(self) -> int:
+        with self.app.app_context():
+            try:
+                done = notifications.send_due()
+                deliver_all()
+            finally:
+                db.session.remove()
+        log.info("morning: %s milestones in %s messages", done.milestones, done.messages)
+        return done.messages
 
 
 def init_app(app: Flask) -> Jobs:

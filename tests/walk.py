@@ -204,7 +204,7 @@ class WalkDatabase:
 
 def prepare(database: WalkDatabase) -> Walk:
     """Demo data, and what the demo lacks for a form to show: a project leader, an invited
-    user, a password-reset link, a board member's API key, an unpublished call, an open funding request asked for by the
+    user, a password-reset link, a board member's API key, links that stop milestone e-mail, an unpublished call, an open funding request asked for by the
     Core Team, two related submissions, a resident waiting to complete and one who consented,
     an employee with two-factor authentication and a second logged-in browser, and someone
     half-way through logging in. Every actor logged in; then the snapshot."""
@@ -222,6 +222,7 @@ def prepare(database: WalkDatabase) -> Walk:
     from portal.evaluation.funding.services import request_funding
     from portal.evaluation.meetings.services import add_to_agenda, plan_meeting
     from portal.evaluation.models import Initiative, Phase
+    from portal.notifications.services import unsubscribe_token
     from portal.reference.seed import seed_reference
     from portal.submissions.models import PrivateLink, State, Submission
     from portal.submissions.services import (
@@ -302,6 +303,12 @@ def prepare(database: WalkDatabase) -> Walk:
         for holder in (draft, waiting):  # forms on entries that already hold a file
             store(holder, CheckedUpload(PDF, "application/pdf", "bilaga.pdf", len(PDF)))
         consenting.consent_news = True
+        consenting.consent_milestones = True
+        # The links in milestone e-mail that stop them (no login): a resident's, an employee's.
+        walk.token_pages += [
+            f"/e-post/sluta/{unsubscribe_token(submission=consenting)}",
+            f"/e-post/sluta/{unsubscribe_token(user=employee)}",
+        ]
         for submission in (waiting, consenting):
             walk.token_pages.append(f"/mitt-bidrag/{issue_private_link(submission)}")
         board = users[ACTORS["styrelsen"]]

@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "sso_linked": _l("Kopplat till organisationens inloggning"),
     "user_created_by_sso": _l("Kontot skapat vid inloggning via organisationen"),
     "email_changed_by_sso": _l("E-postadressen ändrad av organisationens inloggning"),
+    "milestone_mail_changed": _l("Val för e-post om inlämningar ändrade"),
 }
 
 # Events where no logged-in person acted: "Vem" shows that nobody is known.

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit
+from portal.evaluation import signals
 from portal.evaluation.models import Decision, Initiative, Outcome, Phase
 from portal.extensions import db
 
@@ -103,4 +104,5 @@ def decide(
             "meeting": [None, getattr(meeting, "id", None)],
         },
     )
+    signals.decision_recorded.send(decision)
     return decision

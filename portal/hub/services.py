@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.evaluation.models import Decision, Initiative, Insight
 from portal.extensions import db
-from portal.hub import search
+from portal.hub import search, signals
 from portal.hub.models import Publication
 from portal.hub.public import PUBLISHABLE
 from portal.types import utcnow
@@ -87,7 +87,9 @@ def update_publication(
     if "published" in changes:
         if published:
             publication.published_at = now
-            publication.first_published_at = publication.first_published_at or now
+            if publication.first_published_at is None:
+                publication.first_published_at = now
+                signals.first_published.send(initiative)
         else:
             publication.unpublished_at = now
     changes |= _set_flags(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text, false
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -37,3 +37,5 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Deleted as soon as it is sent: the receipt of an erasure must not keep the address.
     forget_after_sending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Extra header lines ({name: value}), e.g. List-Unsubscribe on milestone mail (RFC 8058).
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)

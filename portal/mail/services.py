@@ -33,12 +33,14 @@ def queue_email(
     *,
     locale: str = "sv",
     forget_after_sending: bool = False,
+    headers: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render templates/email/<template>.txt and .html and store the message (not sent yet).
 
     `subject` should be a lazy or plain string; it is rendered in the recipient's locale.
-    With `forget_after_sending` the message is deleted once sent (an erasure's receipt).
+    With `forget_after_sending` the message is deleted once sent (an erasure's receipt);
+    `headers` are extra header lines sent with it (List-Unsubscribe).
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
@@ -51,6 +53,7 @@ def queue_email(
         body_html=html,
         template=template,
         forget_after_sending=forget_after_sending,
+        headers=dict(headers) if headers else None,
     )
     db.session.add(message)
     g.outbox_pending = True
@@ -125,6 +128,8 @@ def deliver(limit: int = 50) -> Delivery:
             message.last_error = ""
             message.body_text = without_private_links(message.body_text)
             message.body_html = without_private_links(message.body_html)
+            if message.headers:
+                message.headers = {k: without_private_links(v) for k, v in message.headers.items()}
             if message.forget_after_sending:
                 db.session.delete(message)
         db.session.commit()
@@ -181,6 +186,7 @@ def _send(message: OutboxMessage) -> None:
         recipients=[message.recipient],
         body=message.body_text,
         html=message.body_html or None,
+        extra_headers=dict(message.headers or {}),  # e.g. List-Unsubscribe
     )
     # One Message-ID, the outbox's (an extra header would add a second one beside Flask-Mail's).
     msg.msgId = f"<outbox-{message.id}@samhallskontraktet>"

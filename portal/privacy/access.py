@@ -110,6 +110,7 @@ def collect_resident(submission: Submission) -> dict[str, Any]:
                 "phone": s.resident_phone,
                 "consent_named_publicly": s.consent_named_publicly,
                 "consent_news": s.consent_news,
+                "consent_milestones": s.consent_milestones,
             }
             for s in mine
         ],

@@ -35,7 +35,7 @@ from portal.types import utcnow
 
 ANONYMISED = "[borttaget]"
 ERASED_USER_NAME = "Borttagen användare"
-CONSENTS = ("consent_named_publicly", "consent_news")
+CONSENTS = ("consent_named_publicly", "consent_news", "consent_milestones")
 
 
 class ErasureRefused(Exception):
@@ -74,7 +74,11 @@ def resident_submissions(submission: Submission) -> list[Submission]:
 def strip_contact_details(submission: Submission) -> list[str]:
     """Overwrite the working copy's personal data; keep what the figures count (party, dates,
     state, focus area, kind, call). Returns the names of the fields that changed."""
-    values: dict[str, object] = {"consent_named_publicly": False, "consent_news": False}
+    values: dict[str, object] = {
+        "consent_named_publicly": False,
+        "consent_news": False,
+        "consent_milestones": False,
+    }
     if submission.is_resident:
         values |= {
             "resident_name": ANONYMISED,

@@ -10,7 +10,7 @@ from portal.calls.forms import PositiveIntegerField
 from portal.forms import HiddenField, RadioChoiceField
 from portal.privacy.models import ACTION_LABELS, RetentionAction
 
-CONSENT_CHOICES = ("consent_news", "consent_named_publicly")
+CONSENT_CHOICES = ("consent_news", "consent_named_publicly", "consent_milestones")
 
 
 class EmptyForm(FlaskForm):

@@ -327,6 +327,7 @@ def due_closed_submissions(rule: RetentionRule, today: date) -> Found:
                 exists().where(PrivateLink.submission_id == Submission.id),
                 Submission.consent_named_publicly.is_(True),
                 Submission.consent_news.is_(True),
+                Submission.consent_milestones.is_(True),
                 Submission.responsible != "",
                 Submission.submitter_id.is_(None) & (Submission.resident_email != ANONYMISED),
             )

@@ -126,6 +126,13 @@ def _resident_fields() -> dict[str, object]:
             _l("Jag vill få nyheter om den här utlysningen med e-post."),
             description=_l("Frivilligt. Du kan när som helst avstå."),
         ),
+        "consent_milestones": BooleanField(
+            _l("Jag vill få e-post när något händer med min idé."),
+            description=_l(
+                "Frivilligt. Till exempel när den går vidare till en ny fas eller publiceras. "
+                "Högst ett meddelande om dagen, och varje meddelande har en länk för att sluta."
+            ),
+        ),
         # A honeypot: invisible to people, filled in by scripts. Not a CAPTCHA.
         "website": StringField(
             _l("Lämna det här fältet tomt"), render_kw={"autocomplete": "off", "tabindex": "-1"}

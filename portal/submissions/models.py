@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 
@@ -220,6 +221,8 @@ class Submission(db.Model):
     resident_phone: Mapped[str | None] = mapped_column(String(40))
     consent_named_publicly: Mapped[bool] = mapped_column(default=False)
     consent_news: Mapped[bool] = mapped_column(default=False)
+    # E-mail when something happens to the idea (portal/notifications/); off unless ticked.
+    consent_milestones: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The language the resident wrote in: their e-mail is written in it too.
     resident_locale: Mapped[str | None] = mapped_column(String(5))
 

@@ -161,6 +161,7 @@ def submit_resident(
     phone: str = "",
     consent_named_publicly: bool = False,
     consent_news: bool = False,
+    consent_milestones: bool = False,
     form_key: str | None = None,
     locale: str = "sv",
     now: datetime | None = None,
@@ -181,6 +182,7 @@ def submit_resident(
         resident_locale=locale,
         consent_named_publicly=consent_named_publicly,
         consent_news=consent_news,
+        consent_milestones=consent_milestones,
         form_key=form_key,
     )
     db.session.add(submission)

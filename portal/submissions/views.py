@@ -555,6 +555,7 @@ def _resident_canvas(call: Call):
             phone=form.phone.data or "",
             consent_named_publicly=form.consent_named_publicly.data,
             consent_news=form.consent_news.data,
+            consent_milestones=form.consent_milestones.data,
             form_key=form.form_key.data or None,
             locale=session.get("lang", "sv"),
         )

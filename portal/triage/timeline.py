@@ -78,6 +78,7 @@ FIELD_LABELS = {
     "kind": _l("Typ"),
     "consent_named_publicly": _l("Får nämnas med namn offentligt"),
     "consent_news": _l("Vill få nyheter från Samhällskontraktet"),
+    "consent_milestones": _l("Vill få e-post när något händer med idén"),
     "files": _l("Bifogade filer"),  # added with a completion
 }
 

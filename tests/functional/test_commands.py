@@ -39,7 +39,8 @@ from tests.processes import (
 pytestmark = pytest.mark.slow  # scripts/test --fast leaves it out
 
 PORTAL_COMMANDS = {
-    "accessibility", "create-admin", "outbox", "reset-mfa", "retention", "seed", "worker"
+    "accessibility", "create-admin", "notifications", "outbox", "reset-mfa", "retention", "seed",
+    "worker",
 }  # fmt: skip
 LABELS = {  # the retention kinds as the command names them
     "resident_contacts": "Invånares kontaktuppgifter",
@@ -384,6 +385,63 @@ def test_outbox_send_with_smtp_down_exits_1_and_keeps_the_mail_for_later(databas
     assert sorted(m["To"] for m in smtp.wait_for(3)) == EMPLOYEES
 
 
+# --- milestone e-mail -----------------------------------------------------------------------------
+
+
+def decide_yesterday(database: str, home: Path) -> tuple[str, str]:
+    """A Core Team decision, yesterday, on a demo initiative an employee's idea became: its
+    milestone is due today. Returns the employee's address and the registration number."""
+    from datetime import datetime
+
+    from portal.evaluation.meetings.services import record_decision
+    from portal.evaluation.models import Initiative, Outcome, Phase
+    from portal.submissions.models import Submission
+    from portal.types import STOCKHOLM, clock_at, today_in_stockholm
+
+    with portal_on(database, home):
+        initiative = _db.session.scalars(
+            select(Initiative)
+            .join(Submission, Submission.id == Initiative.origin_submission_id)
+            .where(Initiative.phase == Phase.IDEA, Submission.submitter_id.is_not(None))
+            .order_by(Initiative.id)
+        ).first()
+        yesterday = today_in_stockholm() - timedelta(days=1)
+        with clock_at(
+            datetime(yesterday.year, yesterday.month, yesterday.day, 15, tzinfo=STOCKHOLM)
+        ):
+            record_decision(
+                initiative, outcome=Outcome.GO_ON, rationale="Vidare till konceptet.",
+                decided_on=yesterday, actor=None, today=yesterday,
+            )  # fmt: skip
+        _db.session.commit()
+        origin = initiative.origin_submission
+        return origin.submitter.email, origin.reg_number
+
+
+def test_notifications_send_mails_what_happened_yesterday_once(database, home, smtp):
+    email, number = decide_yesterday(database, home)
+    mail = {"MAIL_SERVER": smtp.host, "MAIL_PORT": str(smtp.port)}
+
+    lines = succeeded(run_flask(database, "notifications", "send", home=home, **mail))
+    assert lines == [
+        "Milstolpar: 1 i 1 e-postmeddelanden (0 sammanfattningar), 0 utan mottagare",
+        "Skickade: 1, misslyckade: 0",
+    ]
+    [message] = smtp.wait_for(1)
+    assert message["To"] == email
+    assert str(message["Subject"]) == f"Nytt om ditt bidrag {number}: Initiativet byter fas"
+    body = smtp.body(message)
+    assert "Konceptfas" in body and f"{BASE_URL}/mina-inlamningar/" in body
+    assert f"{BASE_URL}/e-post/sluta/" in message["List-Unsubscribe"]
+
+    again = succeeded(run_flask(database, "notifications", "send", home=home, **mail))
+    assert again == [
+        "Milstolpar: 0 i 0 e-postmeddelanden (0 sammanfattningar), 0 utan mottagare",
+        "Skickade: 0, misslyckade: 0",
+    ]
+    assert len(smtp.messages) == 1
+
+
 # --- accounts --------------------------------------------------------------------------------------
 
 
@@ -504,6 +562,7 @@ def test_accessibility_record_check_stores_the_report_and_refuses_a_broken_one(d
     [
         ["seed"],
         ["outbox", "send"],
+        ["notifications", "send"],
         ["retention", "run", "--apply"],
         ["create-admin", "--email", "ny@example.org", "--name", "Ny"],
         ["reset-mfa", "--email", "admin@example.org"],

@@ -20,6 +20,7 @@ def test_the_schedule_has_delivery_every_minute_and_the_nightly_run(app):
     jobs = app.extensions["portal.jobs"]
     assert due_at(jobs, 12, 7) == {"deliver_outbox_every_minute"}
     assert due_at(jobs, 1, 15) == {"deliver_outbox_every_minute", "nightly"}  # UTC
+    assert due_at(jobs, 6, 0) == {"deliver_outbox_every_minute", "morning"}
     assert not jobs.queued  # inline unless BACKGROUND_JOBS=worker
 
 
@@ -40,3 +41,9 @@ def test_the_nightly_job_does_what_retention_run_apply_does(app, db):
 def test_a_worker_setting_that_cannot_work_stops_the_app(settings, message):
     with pytest.raises(ConfigurationError, match=message):
         create_app(type("Broken", (TestConfig,), settings))
+
+
+def test_the_morning_job_sends_what_notifications_send_does(app, db, smtp):
+    jobs = app.extensions["portal.jobs"]
+    assert jobs.huey.execute(jobs.morning.s()) == 0  # nothing happened yesterday: no mail
+    assert smtp.wait_for(1, timeout=0.5) == []

@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, select
 
 from portal import audit
 from portal.accounts.models import Role, User
+from portal.evaluation import signals
 from portal.evaluation.models import (
     ConflictOfInterest,
     Decision,
@@ -122,6 +123,7 @@ def start_initiative(
         }
     action = "created_from_submission" if origin is not None else "initiative_created"
     audit.record(action, initiative, actor=actor, changes=changes)
+    signals.initiative_started.send(initiative)
     return initiative
 
 

@@ -1,0 +1,1 @@
+"""E-mail to a submitter when something happens to their idea (milestones), once a day."""
