@@ -28,7 +28,7 @@ def parts(message) -> tuple[str, str]:
 def test_every_mail_template_ends_with_the_footer():
     """Both parts of every message: the plain text includes the footer, the HTML its layout."""
     names = sorted(p.stem for p in EMAIL.glob("*.txt") if not p.name.startswith("_"))
-    assert len(names) == 13
+    assert len(names) == 14
     for name in names:
         plain = (EMAIL / f"{name}.txt").read_text()
         assert plain.rstrip().endswith('{% include "email/_footer.txt" %}'), name
