@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from portal import create_app
 from portal.config import TestConfig, normalise_database_url
 from portal.extensions import db as _db
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "cron-test-secret-key-0123456789-abcdefghij"
@@ -152,14 +153,6 @@ def portal_on(database_url: str, home: Path):
 
 
 # --- several instances behind a load balancer ------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def certificate(folder: Path) -> Path:

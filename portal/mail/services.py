@@ -216,7 +216,15 @@ class TimedConnection(Connection):
 
 def private_link_pattern() -> re.Pattern:
     """The portal's links that carry a secret: every route with a <token> part (a password
-    reset, an invitation, a resident's private page, …), up to the token's end."""
+    reset, an invitation, a resident's private page, …), up to the token's end. Built from the
+    app's routes once per app."""
+    made = current_app.extensions.get("portal.private_links")
+    if made is None:
+        made = current_app.extensions["portal.private_links"] = _private_link_pattern()
+    return made
+
+
+def _private_link_pattern() -> re.Pattern:
     prefixes = sorted(
         {
             rule.rule.split("<token>")[0]
