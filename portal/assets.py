@@ -24,7 +24,7 @@ from flask import Flask, current_app, request
 from whitenoise import WhiteNoise
 
 from portal.config import ROOT, Config
-from portal.security import static_headers
+from portal.security import security_headers
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 UNHASHED_MAX_AGE = 600  # seconds: an old link to /static/css/portal.css, revalidated by ETag
@@ -116,7 +116,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_short_cache)
     if not names:
         return
-    headers = static_headers(app.config)
+    headers = security_headers(app.config)
 
     def add_headers(response_headers, _path, _url) -> None:
         # WhiteNoise quotes the charset (charset="utf-8"); as Flask writes it.

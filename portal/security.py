@@ -24,7 +24,7 @@ CSP = "; ".join(
 OVERRIDABLE = {"Content-Security-Policy", "Referrer-Policy"}
 
 
-def static_headers(config) -> list[tuple[str, str]]:
+def security_headers(config) -> list[tuple[str, str]]:
     """The headers every response carries: the pages (add_headers) and the hashed static
     files WhiteNoise serves before Flask (portal/assets.py)."""
     headers = [
@@ -42,7 +42,7 @@ def static_headers(config) -> list[tuple[str, str]]:
 
 def add_headers(response):
     headers = response.headers
-    for key, value in static_headers(current_app.config):
+    for key, value in security_headers(current_app.config):
         if key in OVERRIDABLE:
             headers.setdefault(key, value)
         else:
