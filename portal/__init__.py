@@ -91,7 +91,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 
-    from portal import errors, intents, security, templating, worker
+    from portal import assets, errors, intents, security, templating, worker
     from portal.accounts.mfa import enforce_enrolment
     from portal.cli import register_cli
     from portal.mail.services import deliver_after_request
@@ -107,6 +107,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     templating.register(app)
     register_cli(app)
     worker.init_app(app)
+    assets.init_app(app)  # last: its WhiteNoise wraps the whole app
     return app
 
 

@@ -163,6 +163,10 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # The content-hashed, precompressed copies of static/ that scripts/setup builds
+    # (portal/assets.py); when missing, static/ is served plain.
+    STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(ROOT / "build" / "static"))
+
     # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (Werkzeug's
     # ProxyFix). 0: forwarded headers are ignored and the client is the connection's peer.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
