@@ -232,8 +232,9 @@ def pg_tsquery(query: Query, *, strict: bool = False) -> tuple[str, dict[str, st
         )
         parts.append(f"to_tsquery('swedish', :{key})")
     for n, phrase in enumerate(query.phrases):
-        params[f"hub_phrase_{n}"] = " ".join(phrase)
-        parts.append(f"phraseto_tsquery('swedish', :hub_phrase_{n})")
+        name = f"hub_strict_phrase_{n}" if strict else f"hub_phrase_{n}"
+        params[name] = " ".join(phrase)
+        parts.append(f"phraseto_tsquery('swedish', :{name})")
     return " && ".join(parts), params
 
 

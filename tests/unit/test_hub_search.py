@@ -62,6 +62,9 @@ def test_operators_and_quotes_never_reach_the_database_as_syntax(raw):
     for part in params["hub_terms"].split(" & "):
         assert PG_PART.fullmatch(part), part
     assert params["hub_phrase_0"] == "i glesbygd"
+    strict, strict_params = pg_tsquery(query, strict=True)  # in the same statement
+    assert not set(params) & set(strict_params)
+    assert strict_params["hub_strict_phrase_0"] == "i glesbygd"
 
 
 def test_neuter_adjectives_also_try_their_base():
