@@ -31,10 +31,11 @@ from portal import create_app  # noqa: E402
 from portal.config import TestConfig, normalise_database_url  # noqa: E402
 from portal.evaluation.models import Initiative, Phase  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.hub.models import Publication, SearchDocument  # noqa: E402
+from portal.hub.models import Publication, SearchDocument, SearchWord  # noqa: E402
 from portal.hub.search import stemmed  # noqa: E402
 from portal.reference.models import FocusArea  # noqa: E402
 from portal.reference.seed import seed_reference  # noqa: E402
+from portal.swedish import compound_stems, fold, vocabulary  # noqa: E402
 from portal.types import utcnow  # noqa: E402
 
 VOCABULARY = (
@@ -54,6 +55,8 @@ SCENARIOS = {
     "typing a prefix (äld)": "/hubb?q=" + quote("äld"),
     "word and filter": "/hubb?q=" + quote("sensor") + "&fas=pilot",
     "no hits": "/hubb?q=" + quote("xylofonorkester"),
+    "without åäö (aldre)": "/hubb?q=" + quote("aldre"),
+    "a typo, Menade du (ensamhett)": "/hubb?q=" + quote("ensamhett"),
     "hostile": "/hubb?q=" + quote("NEAR( \"äldre * OR -: 'skola"),
 }
 
@@ -70,7 +73,7 @@ def seed(count: int, rng: random.Random) -> int:
     areas = [a for a in db.session.scalars(select(FocusArea)) if a.valid_to is None]
     phases = [p.value for p in Phase]
     now = utcnow()
-    initiatives, publications, documents = [], [], []
+    initiatives, publications, documents, words = [], [], [], []
     for n in range(1, count + 1):
         area = areas[n % len(areas)]
         title = " ".join(rng.sample(WORDS, 3)).capitalize()
@@ -107,13 +110,19 @@ def seed(count: int, rng: random.Random) -> int:
                     "body": summary,
                     "title_stems": stemmed(title),
                     "body_stems": stemmed(summary),
+                    "compound_stems": compound_stems(title + "\n" + summary),
                     "updated_at": now,
                 }
+            )
+            words.extend(
+                {"initiative_id": n, "word": w, "folded": fold(w)}
+                for w in sorted(vocabulary(title + "\n" + summary))
             )
     for model, rows in (
         (Initiative, initiatives),
         (Publication, publications),
         (SearchDocument, documents),
+        (SearchWord, words),
     ):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(model), rows[start : start + 5000])

@@ -74,6 +74,15 @@ SUFFIXES = frozenset(
 )
 
 
+FOLD = str.maketrans("åäöéèüæø", "aaoeeuao")
+
+
+def fold(word: str) -> str:
+    """The word as typed without Swedish letters: "äldre" → "aldre", "förskola" → "forskola"
+    (a phone without a Swedish keyboard, a visitor abroad)."""
+    return word.translate(FOLD)
+
+
 def words(value: str) -> list[str]:
     """Lower-cased words (letters and digits, åäö included) in order."""
     return WORD.findall(value.casefold())
@@ -175,3 +184,15 @@ def significant_stems(value: str, *, split: bool = True) -> list[str]:
                 if len(part) >= MIN_PART and part not in STOP_WORDS:  # "före" stems to "för"
                     out[part] = None
     return list(out)
+
+
+def vocabulary(value: str) -> set[str]:
+    """The distinct words of a text a search may suggest or fold to: letters only, three to
+    MAX_COMPOUND long, no stop words, with the parts of its compounds ("sommarjobb" gives
+    "sommarjobb", "sommar" and "jobb")."""
+    out = set()
+    for w in words(value):
+        if MIN_PART <= len(w) <= MAX_COMPOUND and w.isalpha() and w not in STOP_WORDS:
+            out.add(w)
+            out.update(parts(w))
+    return out

@@ -10,7 +10,8 @@ ddl.declare(
         name="ix_search_hub_fts (SQLite), hub_search_documents.search_vector (PostgreSQL)",
         why="Swedish full-text search over what is published: FTS5 over text stemmed in "
         "Python, kept in step by three triggers; the 'swedish' configuration on a stored "
-        "tsvector column with a GIN index.",
+        "tsvector column with a GIN index, and pg_trgm's GIN index on the vocabulary's folded "
+        "words (ix_search_hub_words_trgm) for 'Menade du …?'.",
         guarded_by="tests/unit/test_hub_search.py",
         sqlite=search.SQLITE_DDL,
         postgresql=search.POSTGRES_DDL,

@@ -67,3 +67,21 @@ class SearchDocument(db.Model):
     # indexed on both dialects (portal/swedish.py splits them).
     compound_stems: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SearchWord(db.Model):
+    """One word of one published initiative's search document, and the word without å, ä
+    and ö: the vocabulary the search folds a query typed without them to ("aldre" →
+    "äldre") and suggests corrections from ("Menade du …?"). Written with the document,
+    deleted with it, so no word of an unpublished initiative is ever suggested."""
+
+    __tablename__ = "hub_search_words"
+    __table_args__ = (Index("ix_hub_search_words_folded", "folded"),)
+
+    initiative_id: Mapped[int] = mapped_column(
+        ForeignKey("hub_search_documents.initiative_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    folded: Mapped[str] = mapped_column(Text)

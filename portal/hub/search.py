@@ -10,30 +10,37 @@ ORM metadata like the inbox's (portal/triage/search.py: `is_search_object` keeps
 Alembic's comparison), and the migration creates them with the same SQL.
 
 A query is words and "quoted phrases". Words must all match, each as a word start after
-stemming ("äldres" and "äldreomsorg" find "äldre"), or a compound word by all its parts
-("äldreomsorg" finds "omsorg om äldre"; the documents hold the stems of their compounds'
-parts too, so "omsorg" finds "äldreomsorg": portal/swedish.py splits them); Swedish definite forms the stemmer keeps
-whole ("skolan", "huset") also try their indefinite form. Phrases match as phrases. Every other
-character is ignored, so quotes, FTS operators and stray syntax never reach the database as
-syntax. Stop words are the PostgreSQL/Snowball Swedish list on both dialects.
+stemming ("äldres" and "äldreomsorg" find "äldre"), or a compound word by any of its parts
+("äldreomsorg" finds "vårdar äldre"; the documents hold the stems of their compounds' parts
+too, so "omsorg" finds "äldreomsorg": portal/swedish.py splits them), a document matching
+every word itself ranking above one matching by parts. Swedish definite forms the stemmer
+keeps whole ("skolan", "huset") also try their indefinite form, neuter adjectives their base
+("digitalt" → "digital"). A word typed without å, ä and ö also matches the index's words that
+fold to it ("aldre" → "äldre", from the vocabulary `hub_search_words`); a search that finds
+nothing is answered with the results of the nearest published words ("Menade du …?").
+Phrases match as phrases. Every other character is ignored, so quotes, FTS operators and
+stray syntax never reach the database as syntax. Stop words are the PostgreSQL/Snowball
+Swedish list on both dialects. Results carry their name and a snippet as (text, matched)
+pieces: the template marks the matched words and escapes all text.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
-from sqlalchemy import Float, Integer, case, func, inspect, select, text
+from sqlalchemy import Float, Integer, case, delete, func, insert, inspect, select, text
 from sqlalchemy.orm import joinedload
 
 from portal import paging
 from portal.evaluation.models import Initiative, Insight, Phase
 from portal.extensions import db
 from portal.hub import public
-from portal.hub.models import Publication, SearchDocument
+from portal.hub.models import Publication, SearchDocument, SearchWord
 from portal.reference.models import Party
 from portal.submissions.models import CANVAS_COLUMNS, Submission
-from portal.swedish import STOP_WORDS, compound_stems, stem, words
+from portal.swedish import STOP_WORDS, compound_stems, fold, stem, vocabulary, words
 from portal.swedish import parts as compound_parts
 from portal.swedish import stemmed as stemmed  # the benchmark and tests import it from here
 
@@ -77,6 +84,10 @@ POSTGRES_DDL = [
     "GENERATED ALWAYS AS " + PG_DOCUMENT + " STORED",
     "CREATE INDEX IF NOT EXISTS ix_search_hub_vector ON hub_search_documents "
     "USING gin (search_vector)",
+    # The vocabulary's trigrams: "Menade du …?" and folded prefixes (hub_search_words).
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS ix_search_hub_words_trgm ON hub_search_words "
+    "USING gin (folded gin_trgm_ops)",
 ]
 
 MAX_QUERY_LENGTH = 200
@@ -89,6 +100,7 @@ PER_PAGE = 20
 
 SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
 POSTGRES_DROP = [
+    "DROP INDEX IF EXISTS ix_search_hub_words_trgm",
     f"DROP INDEX IF EXISTS {PG_INDEX}",
     f"ALTER TABLE hub_search_documents DROP COLUMN IF EXISTS {PG_COLUMN}",
 ]
@@ -104,24 +116,47 @@ VOWELS = set("aeiouyåäö")
 def variants(word: str) -> tuple[str, ...]:
     """The word, and its indefinite form when it looks definite or genitive: the Snowball
     stemmer leaves "skolan", "huset" and "skolans" whole, so they also try "skola", "huse"
-    (stemmed "hus") and "skola". Stop words drop out, as PostgreSQL drops them."""
+    (stemmed "hus") and "skola"; a neuter adjective also tries its base ("digitalt" →
+    "digital"). Stop words drop out, as PostgreSQL drops them."""
     forms = [word]
     base = word[:-1] if len(word) > 5 and word.endswith("s") else word
     if len(base) > 4 and base[-1] in "nt" and base[-2] in VOWELS:
         forms.append(base[:-1])
+    adjective = adjective_base(word)
+    if adjective:
+        forms.append(adjective)
     return tuple(dict.fromkeys(f for f in forms if f not in STOP_WORDS))
+
+
+def adjective_base(word: str) -> str | None:
+    """The base of a neuter adjective the stemmer keeps whole: "digitalt" → "digital",
+    "svårt" → "svår", "allmänt" → "allmän" (so "digitalt" finds "Digitala")."""
+    if len(word) >= 5 and word.endswith("t") and word[-2] in "lnr":
+        return word[:-1]
+    return None
 
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: words (each with its variants) and phrases (their words)."""
+    """A parsed query: words (each with its variants) and phrases (their words).
+
+    `folded` holds, per word, the words of the index it folds to when it was typed without
+    å, ä and ö ("aldre": "äldre", "äldreboendet"), filled by `with_folded` from the index's
+    vocabulary; `parse` leaves it empty."""
 
     terms: tuple[tuple[str, ...], ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
+    folded: tuple[tuple[str, ...], ...] = ()
+    # The words whose typed form is in no document (only what they fold to is): a match of
+    # their stem alone ("aldre" → "aldr", as in "aldrig") does not rank as a match of the word.
+    unseen: frozenset[int] = frozenset()
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.phrases
+
+    def folds(self, n: int) -> tuple[str, ...]:
+        return self.folded[n] if n < len(self.folded) else ()
 
 
 def parse(raw: str) -> Query:
@@ -144,58 +179,193 @@ def parse(raw: str) -> Query:
     return Query(tuple(terms[: MAX_TERMS - len(phrases)]), tuple(phrases))
 
 
-def fts5_match(query: Query) -> str:
-    """The FTS5 MATCH expression: quoted stems only, so no input is read as FTS syntax."""
+MAX_FOLDED = 6  # index words a word typed without åäö may stand for
+
+
+def foldable(word: str) -> bool:
+    """A word that may have lost its å, ä or ö: four letters or more (short words fold into
+    other words too easily: "far" and "får"), none of them Swedish, an a or an o among them."""
+    return len(word) >= 4 and word.isalpha() and fold(word) == word and bool(set(word) & {"a", "o"})
+
+
+def _prefixes(forms: tuple[str, ...], folded: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The stems a word matches as a word start, and the stems of its compound parts."""
+    own = list(dict.fromkeys([stem(f) for f in forms] + [stem(w) for w in folded]))
+    split = [stem(p) for w in (forms[0], *folded) for p in compound_parts(w)]
+    split = [p for p in dict.fromkeys(split) if p not in own]
+    return own, split
+
+
+def fts5_match(query: Query, *, strict: bool = False) -> str:
+    """The FTS5 MATCH expression: quoted stems only, so no input is read as FTS syntax.
+
+    Each word matches as a word start after stemming (its variants, the words it folds to),
+    or by any of its compound parts ("äldreomsorg" finds "vårdar äldre"). `strict` leaves
+    the parts and the compound column out: what ranks a document above part matches."""
     parts = []
     for phrase in query.phrases:
         parts.append('"' + " ".join(stem(w) for w in phrase if w not in STOP_WORDS) + '"')
-    for forms in query.terms:
-        alternatives = [f'"{s}"*' for s in dict.fromkeys(stem(f) for f in forms)]
-        split = compound_parts(forms[0])
-        if split:  # "äldreomsorg" also finds "omsorg om äldre"
-            alternatives.append("(" + " AND ".join(f'"{stem(p)}"*' for p in split) + ")")
+    for n, forms in enumerate(query.terms):
+        own, split = _prefixes(forms, query.folds(n))
+        if strict and n in query.unseen:
+            own = list(dict.fromkeys(stem(w) for w in query.folds(n)))
+        alternatives = [f'"{s}"*' for s in own]
+        if not strict:
+            alternatives += [f'"{p}"*' for p in split]
         parts.append("(" + " OR ".join(alternatives) + ")")
-    return " AND ".join(parts)
+    expression = " AND ".join(parts)
+    return "{title_stems body_stems} : (" + expression + ")" if strict else expression
 
 
-def pg_tsquery(query: Query) -> tuple[str, dict[str, str]]:
+def pg_tsquery(query: Query, *, strict: bool = False) -> tuple[str, dict[str, str]]:
     """The tsquery SQL expression and its parameters. Words go to to_tsquery as quoted
-    prefixes (they hold letters and digits only); phrases go to phraseto_tsquery as text."""
+    prefixes (they hold letters and digits only); phrases go to phraseto_tsquery as text.
+    `strict` as for fts5_match: the name and text (weights A and B), no compound parts."""
     parts, params = [], {}
+    key = "hub_strict" if strict else "hub_terms"
     if query.terms:
-        params["hub_terms"] = " & ".join(
-            "(" + " | ".join(_pg_alternatives(forms)) + ")" for forms in query.terms
+        params[key] = " & ".join(
+            "("
+            + " | ".join(_pg_alternatives(forms, query.folds(n), strict, n in query.unseen))
+            + ")"
+            for n, forms in enumerate(query.terms)
         )
-        parts.append("to_tsquery('swedish', :hub_terms)")
+        parts.append(f"to_tsquery('swedish', :{key})")
     for n, phrase in enumerate(query.phrases):
-        params[f"hub_phrase_{n}"] = " ".join(phrase)
-        parts.append(f"phraseto_tsquery('swedish', :hub_phrase_{n})")
+        name = f"hub_strict_phrase_{n}" if strict else f"hub_phrase_{n}"
+        params[name] = " ".join(phrase)
+        parts.append(f"phraseto_tsquery('swedish', :{name})")
     return " && ".join(parts), params
 
 
-def _pg_alternatives(forms: tuple[str, ...]) -> list[str]:
-    alternatives = [f"'{f}':*" for f in forms]
-    split = compound_parts(forms[0])
-    if split:
-        alternatives.append("(" + " & ".join(f"'{p}':*" for p in split) + ")")
-    return alternatives
+def _pg_alternatives(
+    forms: tuple[str, ...], folded: tuple[str, ...], strict: bool, unseen: bool = False
+) -> list[str]:
+    if strict and unseen:
+        forms = ()
+    alternatives = [f"'{f}':*AB" if strict else f"'{f}':*" for f in (*forms, *folded)]
+    if not strict:
+        alternatives += [f"'{p}':*" for w in (forms[0], *folded) for p in compound_parts(w)]
+    return list(dict.fromkeys(alternatives))
 
 
 def _hits(query: Query):
-    """A subquery of (id, rank) for the published initiatives matching; higher rank first."""
+    """A subquery of (id, rank) for the published initiatives matching; higher rank first.
+    A document matching every word itself (not only by a compound part) ranks above one
+    that does not, whatever else its score."""
     if db.session.get_bind().dialect.name == "sqlite":
         statement = text(
-            "SELECT rowid AS id, -bm25(ix_search_hub_fts, 4.0, 1.0, 0.5) AS rank "
+            "SELECT rowid AS id, -bm25(ix_search_hub_fts, 4.0, 1.0, 0.5) + CASE WHEN rowid IN "
+            "(SELECT rowid FROM ix_search_hub_fts WHERE ix_search_hub_fts MATCH :hub_strict) "
+            "THEN 100.0 ELSE 0.0 END AS rank "
             "FROM ix_search_hub_fts WHERE ix_search_hub_fts MATCH :hub_match"
-        ).bindparams(hub_match=fts5_match(query))
+        ).bindparams(hub_match=fts5_match(query), hub_strict=fts5_match(query, strict=True))
     else:
         # The SQL is constants and bind-parameter names only; the words are parameters.
         tsquery, params = pg_tsquery(query)
-        sql = f"SELECT initiative_id AS id, ts_rank(search_vector, q) AS rank FROM hub_search_documents CROSS JOIN (SELECT {tsquery} AS q) AS query WHERE search_vector @@ q"  # noqa: S608
-        statement = text(sql).bindparams(**params)
+        strict, strict_params = pg_tsquery(query, strict=True)
+        sql = f"SELECT initiative_id AS id, ts_rank(search_vector, q) + CASE WHEN search_vector @@ s THEN 10.0 ELSE 0.0 END AS rank FROM hub_search_documents CROSS JOIN (SELECT {tsquery} AS q, {strict} AS s) AS query WHERE search_vector @@ q"  # noqa: S608
+        statement = text(sql).bindparams(**params, **strict_params)
     # Materialised: the full-text match runs once, whatever order the planner picks for
     # the joins (SQLite would otherwise scan the index again for every filtered row).
     return statement.columns(id=Integer, rank=Float).cte("hits").prefix_with("MATERIALIZED")
+
+
+# --- the vocabulary: words typed without åäö, and "Menade du …?" ------------------------------
+
+
+def with_folded(query: Query) -> Query:
+    """The query with, for each word typed without å, ä and ö, the index's words that fold
+    to a word starting with its stem ("aldre" → "äldre", "äldreomsorgen"): one query."""
+    wanted = {n: fold(stem(forms[0])) for n, forms in enumerate(query.terms) if foldable(forms[0])}
+    if not wanted:
+        return query
+    prefixes = sorted(set(wanted.values()))
+    if db.session.get_bind().dialect.name == "sqlite":  # a range on the folded column's index
+        where = " OR ".join(f"(folded >= :p{n} AND folded < :q{n})" for n in range(len(prefixes)))
+        params = {f"p{n}": p for n, p in enumerate(prefixes)}
+        params |= {f"q{n}": p[:-1] + chr(ord(p[-1]) + 1) for n, p in enumerate(prefixes)}
+    else:  # the trigram index serves LIKE 'prefix%' (the prefix is letters only)
+        where = " OR ".join(f"folded LIKE :p{n}" for n in range(len(prefixes)))
+        params = {f"p{n}": p + "%" for n, p in enumerate(prefixes)}
+    found = db.session.execute(
+        text(
+            f"SELECT DISTINCT word FROM hub_search_words WHERE {where} "  # noqa: S608
+            "ORDER BY word LIMIT 500"
+        ).bindparams(**params)
+    ).scalars()
+    found = list(found)
+    typed = {w for w in found if fold(w) == w}  # words as typed, without Swedish letters
+    unseen = frozenset(
+        n for n in wanted if not any(t.startswith(f) for t in typed for f in query.terms[n])
+    )
+    by_prefix: dict[str, list[str]] = {}
+    for word in sorted(set(found) - typed, key=len):
+        for prefix in prefixes:
+            if fold(word).startswith(prefix):
+                by_prefix.setdefault(prefix, []).append(word)
+    folded = []
+    for n in range(len(query.terms)):
+        matches = by_prefix.get(wanted.get(n, ""), []) if n in wanted else []
+        # Shortest first; a longer word whose stem starts with a shorter's adds nothing.
+        kept: list[str] = []
+        for word in matches:
+            if not any(stem(word).startswith(stem(k)) for k in kept):
+                kept.append(word)
+        folded.append(tuple(kept[:MAX_FOLDED]))
+    unseen = frozenset(n for n in unseen if folded[n])
+    return Query(query.terms, query.phrases, tuple(folded), unseen)
+
+
+SUGGEST_SIMILARITY = 0.75  # difflib's ratio between the typed word and an index word, folded
+
+
+def suggestion(query: Query) -> str | None:
+    """A query of the index's own words near the words typed, for a search that found
+    nothing ("motivatoin" → "motivationen"), or None. One query per word, only then."""
+    if not query.terms:
+        return None
+    changed, out = False, []
+    for forms in query.terms:
+        word = forms[0]
+        best = _nearest(word)
+        if best is None or fold(best).startswith(fold(stem(word))):
+            out.append(word)  # the word itself is in the index (or nothing is near it)
+        else:
+            out.append(best)
+            changed = True
+    if not changed:
+        return None
+    phrases = ['"' + " ".join(p) + '"' for p in query.phrases]
+    return " ".join([*phrases, *out])
+
+
+def _nearest(word: str) -> str | None:
+    typed = fold(word)
+    if len(typed) < 3:
+        return None
+    if db.session.get_bind().dialect.name == "sqlite":
+        statement = text(
+            "SELECT word, folded, count(*) AS n FROM hub_search_words "
+            "WHERE folded >= :first AND folded < :next AND length(folded) BETWEEN :lo AND :hi "
+            "GROUP BY word, folded"
+        ).bindparams(
+            first=typed[0],
+            next=chr(ord(typed[0]) + 1),
+            lo=len(typed) - 3,
+            hi=len(typed) + 4,
+        )
+    else:  # pg_trgm: the GIN trigram index finds the words sharing trigrams with it
+        statement = text(
+            "SELECT word, folded, count(*) AS n FROM hub_search_words WHERE folded % :typed "
+            "GROUP BY word, folded ORDER BY similarity(folded, :typed) DESC LIMIT 50"
+        ).bindparams(typed=typed)
+    best, best_score = None, SUGGEST_SIMILARITY
+    for candidate, folded, count in db.session.execute(statement):
+        score = SequenceMatcher(None, typed, folded).ratio() + min(count, 20) / 1000
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 # --- the search ----------------------------------------------------------------------------
@@ -222,8 +392,13 @@ class Results:
     searched: bool  # the query held words to search for
     ignored_query: bool = False  # the query held only stop words or signs
     parties: dict[int, list[str]] = field(default_factory=dict)  # initiative id → names
-    snippets: dict[int, str] = field(default_factory=dict)  # initiative id → public text
+    # initiative id → the public text around the words matched: (text, matched) pieces
+    snippets: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
     phases: dict[int, str] = field(default_factory=dict)  # initiative id → phase as of today
+    # initiative id → its name as (text, matched) pieces, the words the query matched marked
+    titles: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
+    # Nothing matched the query typed; these are the results of `suggestion` ("Menade du …?")
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
@@ -244,13 +419,17 @@ def search(
     sort: str | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
+    *,
+    suggest: bool = True,
 ) -> Results:
     """One page of published initiatives matching the query and filters, in `sort` order.
 
     The sort defaults to relevance when there is something to search for, else newest first.
+    When nothing matches and the index holds words near those typed, the page is that of
+    the nearer words, with `suggestion` saying which ("Menade du …?").
     """
     filters = filters or Filters()
-    parsed = parse(query)
+    parsed = with_folded(parse(query))
     statement = (
         select(Initiative.id)
         .join(Publication, Publication.initiative_id == Initiative.id)
@@ -263,6 +442,13 @@ def search(
         rank = hits.c.rank
     statement = statement.where(*_filter_clauses(filters))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    if not total and suggest and not parsed.empty:
+        corrected = suggestion(parsed)
+        if corrected is not None:
+            found = search(corrected, filters, sort, page, per_page, suggest=False)
+            if found.total:
+                found.suggestion = corrected
+                return found
     page = paging.clamp(page, total, per_page)
     sort = sort if sort in SORTS else (RELEVANCE if rank is not None else NEWEST)
     if sort == RELEVANCE and rank is None:
@@ -286,29 +472,98 @@ def search(
         searched=not parsed.empty,
         ignored_query=parsed.empty and bool((query or "").strip()),
         parties=party_names(ids),
-        snippets=snippets(ids),
+        snippets=snippets(ids, parsed),
+        titles=marked_titles(rows, parsed),
         phases=public.public_phases(rows),
     )
 
 
 SNIPPET_LENGTH = 180
+SNIPPET_BEFORE = 60  # characters shown before the first word matched
+TOKEN = re.compile(r"[^\W_]+|[\W_]+")
 
 
-def snippets(initiative_ids: list[int]) -> dict[int, str]:
-    """The start of each initiative's public text, from its search document (so only what
-    is published), cut at a word."""
+def snippets(initiative_ids: list[int], query: Query | None = None) -> dict[int, list]:
+    """Each initiative's public text from its search document (so only what is published):
+    around the first word the query matched, else its start; cut at words, as (text,
+    matched) pieces so the template marks the words matched and escapes everything."""
+    match = matcher(query) if query is not None and not query.empty else None
     out = {}
     for initiative_id, body in db.session.execute(
         select(SearchDocument.initiative_id, SearchDocument.body).where(
             SearchDocument.initiative_id.in_(initiative_ids)
         )
     ):
-        first = " ".join(body.split("\n\n", 1)[0].split())
-        if len(first) > SNIPPET_LENGTH:
-            first = first[:SNIPPET_LENGTH].rsplit(" ", 1)[0] + " …"
-        if first:
-            out[initiative_id] = first
+        pieces = snippet(body, match)
+        if pieces:
+            out[initiative_id] = pieces
     return out
+
+
+def snippet(body: str, match=None) -> list[tuple[str, bool]]:
+    """The pieces of one snippet: (text, True) for each word `match` accepts."""
+    text_ = " ".join(body.split())
+    tokens = TOKEN.findall(text_)
+    first = next((n for n, t in enumerate(tokens) if match and t[0].isalnum() and match(t)), None)
+    if first is None:  # no word matched in the text (the name did): its first paragraph
+        tokens = TOKEN.findall(" ".join(body.split("\n\n", 1)[0].split()))
+        first = 0
+    start = first
+    before = 0
+    while start > 0 and before + len(tokens[start - 1]) <= SNIPPET_BEFORE:
+        start -= 1
+        before += len(tokens[start])
+    while start < first and not tokens[start][0].isalnum():
+        start += 1
+    pieces: list[tuple[str, bool]] = [("… ", False)] if start > 0 else []
+    length = 0
+    for token in tokens[start:]:
+        if length + len(token) > SNIPPET_LENGTH:
+            pieces.append((" …", False))
+            break
+        length += len(token)
+        pieces.append((token, bool(match and token[0].isalnum() and match(token))))
+    # Neighbouring plain pieces joined; a trailing space or sign before "…" dropped.
+    joined: list[tuple[str, bool]] = []
+    for piece, marked in pieces:
+        if joined and not marked and not joined[-1][1]:
+            joined[-1] = (joined[-1][0] + piece, False)
+        else:
+            joined.append((piece, marked))
+    return [(p.replace("  …", " …"), m) for p, m in joined if p.strip()] if joined else []
+
+
+def marked_titles(rows: list[Initiative], query: Query) -> dict[int, list[tuple[str, bool]]]:
+    """The names with the words the query matched marked; none when nothing was searched."""
+    if query.empty:
+        return {}
+    match = matcher(query)
+    return {
+        i.id: [(t, bool(t[0].isalnum() and match(t))) for t in TOKEN.findall(i.title)] for i in rows
+    }
+
+
+def matcher(query: Query):
+    """Whether a word of a text is one the query matched: its stem starts with a stem the
+    query searched for (the word's variants, the words it folded to, its compound parts),
+    or one of its own compound parts does ("Sommarjobb" for "jobb")."""
+    prefixes: set[str] = set()
+    for n, forms in enumerate(query.terms):
+        own, split = _prefixes(forms, query.folds(n))
+        if n in query.unseen:  # "aldre": "äldre", not "aldrig"
+            own = [stem(w) for w in query.folds(n)]
+        prefixes.update(own)
+        prefixes.update(split)
+    for phrase in query.phrases:
+        prefixes.update(stem(w) for w in phrase if w not in STOP_WORDS)
+    prefixes = {p for p in prefixes if p}
+
+    def match(token: str) -> bool:
+        word = token.casefold()
+        stems = [stem(word), *(stem(p) for p in compound_parts(word))]
+        return any(s.startswith(p) for s in stems for p in prefixes)
+
+    return match
 
 
 def _filter_clauses(filters: Filters) -> list:
@@ -359,12 +614,14 @@ def party_names(initiative_ids: list[int]) -> dict[int, list[str]]:
 # --- keeping the documents in step ---------------------------------------------------------
 
 
-def refresh(initiative: Initiative) -> None:
-    """Write the initiative's search document from its public text; none unless published."""
+def refresh(initiative: Initiative, *, rewrite_words: bool = False) -> None:
+    """Write the initiative's search document from its public text; none unless published.
+    Its vocabulary rows are rewritten when its text changed (or `rewrite_words`)."""
     publication = db.session.get(Publication, initiative.id)
     document = db.session.get(SearchDocument, initiative.id)
     if publication is None or not publication.published:
         if document is not None:
+            db.session.execute(delete(SearchWord).where(SearchWord.initiative_id == initiative.id))
             db.session.delete(document)
         return
     title, body = public.searchable_text(initiative, publication)
@@ -378,9 +635,24 @@ def refresh(initiative: Initiative) -> None:
         "body_stems": stemmed(body),
         "compound_stems": compound_stems(title + "\n" + body),
     }
+    changed = document.title != title or document.body != body
     for name, value in values.items():
         if getattr(document, name) != value:
             setattr(document, name, value)
+    if changed or rewrite_words:
+        _write_words(initiative.id, title + "\n" + body)
+
+
+def _write_words(initiative_id: int, value: str) -> None:
+    """The vocabulary rows of one document: its words and their parts, each with its fold."""
+    db.session.execute(delete(SearchWord).where(SearchWord.initiative_id == initiative_id))
+    db.session.flush()  # the document first: the words refer to it
+    rows = [
+        {"initiative_id": initiative_id, "word": w, "folded": fold(w)}
+        for w in sorted(vocabulary(value))
+    ]
+    if rows:
+        db.session.execute(insert(SearchWord), rows)
 
 
 STALE = "hub_search_stale"
@@ -444,6 +716,6 @@ def rebuild_all() -> int:
     for initiative in db.session.scalars(
         select(Initiative).where(Initiative.id.in_(select(Publication.initiative_id)))
     ):
-        refresh(initiative)
+        refresh(initiative, rewrite_words=True)
         count += 1
     return count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.swedish import compound_stems, parts, significant_stems, stem
+from portal.swedish import compound_stems, fold, parts, significant_stems, stem, vocabulary
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,19 @@ def test_without_splitting_only_the_words_themselves():
 def test_compound_stems_are_the_parts_only_each_once():
     assert compound_stems("äldreomsorg och barnomsorg, äldreomsorg") == "äldr omsorg barn"
     assert compound_stems("omsorg om äldre") == ""
+
+
+def test_fold_drops_the_dots_and_rings_only():
+    assert fold("äldreomsorg") == "aldreomsorg"
+    assert fold("förskolan") == "forskolan"
+    assert fold("vårdnadshavare") == "vardnadshavare"
+    assert fold("kafé") == "kafe"
+    assert fold("digital") == "digital"
+
+
+def test_vocabulary_holds_the_words_and_the_parts_of_compounds_without_stop_words():
+    found = vocabulary("Unga får sommarjobb i äldreomsorgen, 2026!")
+    assert {"sommarjobb", "sommar", "jobb", "äldreomsorgen", "äldre", "omsorgen"} <= found
+    assert "unga" in found and "får" in found
+    assert not found & {"i", "2026"}  # a stop word, a number
+    assert vocabulary("x" * 5000) == set()  # not a word
