@@ -16,7 +16,7 @@ ERROR_CODES = (
     # 400
     "unknown_parameter", "repeated_parameter", "invalid_date", "invalid_range", "range_too_long",
     "unknown_group", "repeated_group", "too_many_periods", "unknown_focus_area", "unknown_party",
-    "invalid_kind", "bad_request",
+    "invalid_kind", "empty_parameter", "bad_request",
     # 401, 403
     "missing_token", "invalid_token", "token_revoked", "token_expired", "unauthorized", "forbidden",
     # others
@@ -46,6 +46,28 @@ def _reference(id_schema: dict, description: str) -> dict:
     }
 
 
+EMPTY_RULE = (
+    " En parameter som anges måste ha ett värde: `to=` utan datum är fel (400 "
+    "empty_parameter), utelämna parametern för standardvärdet."
+)
+
+
+def parameters(
+    party_ids: list[int] | None = None, focus_area_ids: list[int] | None = None
+) -> list[dict]:
+    """The inflow's parameters; with the parties' and focus areas' ids, as the database holds
+    them when the document is served, each as the enum of its values."""
+    found = [dict(p) for p in PARAMETERS]
+    by_name = {p["name"]: p for p in found}
+    if focus_area_ids is not None:
+        by_name["focus_area"]["schema"] = {"type": "integer", "enum": focus_area_ids}
+    if party_ids is not None:
+        by_name["party"]["schema"] = {
+            "oneOf": [{"type": "integer", "enum": party_ids}, {"const": RESIDENTS}]
+        }
+    return found
+
+
 PARAMETERS = [
     {
         "name": "from",
@@ -53,7 +75,8 @@ PARAMETERS = [
         "description": (
             "Första dagen (Europe/Stockholm) som räknas, ÅÅÅÅ-MM-DD. Standard: den första dagen "
             f"i månaden {DEFAULT_MONTHS - 1} månader före `to`, alltså de senaste "
-            f"{DEFAULT_MONTHS} kalendermånaderna. Från {EARLIEST} till {LATEST}, liksom `to`."
+            f"{DEFAULT_MONTHS} kalendermånaderna. Från {EARLIEST} till {LATEST}, liksom `to`. "
+            "Regel: from ≤ to (annars 400 invalid_range)." + EMPTY_RULE
         ),
         "schema": {"type": "string", "format": "date"},
         "example": "2026-01-01",
@@ -62,8 +85,9 @@ PARAMETERS = [
         "name": "to",
         "in": "query",
         "description": (
-            "Sista dagen som räknas, ÅÅÅÅ-MM-DD. Standard: i dag. Högst tio år "
-            f"({MAX_DAYS} dagar) från `from`."
+            "Sista dagen som räknas, ÅÅÅÅ-MM-DD. Standard: i dag. Regel: from ≤ to, och "
+            f"perioden from–to är högst tio år ({MAX_DAYS} dagar, båda dagarna räknade; "
+            "annars 400 range_too_long)." + EMPTY_RULE
         ),
         "schema": {"type": "string", "format": "date"},
         "example": "2026-12-31",
@@ -74,7 +98,7 @@ PARAMETERS = [
         "description": (
             "Vad siffrorna delas upp på, kommaseparerat: valfria av "
             f"{', '.join(DIMENSIONS)} och högst en period av {', '.join(PERIODS)}. "
-            "Utan group: en rad med summan."
+            "Utan group: en rad med summan." + EMPTY_RULE
         ),
         "schema": {"type": "string"},
         "example": "party,month",
@@ -83,20 +107,26 @@ PARAMETERS = [
         "name": "focus_area",
         "in": "query",
         "description": (
-            "Bara ett fokusområde: dess id (en portfölj, så att tidigare namn räknas med)."
+            "Bara ett fokusområde: dess id (en portfölj, så att tidigare namn räknas med). "
+            "Värdena som finns står i schemats enum." + EMPTY_RULE
         ),
         "schema": {"type": "integer", "minimum": 1},
     },
     {
         "name": "party",
         "in": "query",
-        "description": f"Bara en källa: en parts id, eller `{RESIDENTS}` för invånare.",
+        "description": (
+            f"Bara en källa: en parts id, eller `{RESIDENTS}` för invånare. Parternas id står "
+            "i schemats enum." + EMPTY_RULE
+        ),
         "schema": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": RESIDENTS}]},
     },
     {
         "name": "kind",
         "in": "query",
-        "description": "Bara en sort: challenge (utmaning eller behov) eller idea (idé).",
+        "description": (
+            "Bara en sort: challenge (utmaning eller behov) eller idea (idé)." + EMPTY_RULE
+        ),
         "schema": {"enum": list(KINDS)},
     },
 ]
@@ -174,7 +204,10 @@ SCHEMAS = {
 }
 
 
-def document() -> dict:
+def document(
+    party_ids: list[int] | None = None,
+    focus_area_ids: list[int] | None = None,
+) -> dict:
     unauthorized_header = {
         "WWW-Authenticate": {
             "description": 'Bearer, med error="invalid_token" när en nyckel skickades.',
@@ -207,13 +240,15 @@ def document() -> dict:
                         "Antal inlämningar som lämnats in (utkast räknas inte) under dagarna "
                         "from–to, i Europe/Stockholm, grupperade enligt group."
                     ),
-                    "parameters": PARAMETERS,
+                    "parameters": parameters(party_ids, focus_area_ids),
                     "responses": {
                         "200": {
                             "description": "Siffrorna.",
                             "content": {"application/json": {"schema": _ref("Inflow")}},
                         },
-                        "400": _error("En parameter är fel; `parameter` säger vilken."),
+                        "400": _error(
+                            "En parameter är fel, tom eller okänd; `parameter` säger vilken."
+                        ),
                         "401": _error(
                             "Ingen, okänd, återkallad eller utgången API-nyckel.",
                             headers=unauthorized_header,
