@@ -12,7 +12,14 @@ from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import ROOT, Config, config_from_env, served_base_url, setting_problems
+from portal.config import (
+    ROOT,
+    Config,
+    babel_locale,
+    config_from_env,
+    served_base_url,
+    setting_problems,
+)
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
@@ -135,9 +142,9 @@ def _select_locale() -> str:
         return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
+        return babel_locale(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        return babel_locale(current_user.locale)
     return languages[0]
 
 

@@ -65,6 +65,17 @@ DEFAULT_SENDER = "Samhällskontraktet <no-reply@samhallskontraktet.example>"
 KNOWN_KEYS = {"dev-only-not-secret", "test-secret-key-not-for-production"}
 
 
+# The locale each language's dates and numbers are written in: English as in Britain
+# ("3 Oct 2026, 17:00"), never as in the United States ("10/3/26, 5:00 PM"). The texts still
+# come from translations/en: gettext looks for en_GB, then en.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale for one of LANGUAGES ("sv", "en")."""
+    return FORMAT_LOCALES.get(language, language)
+
+
 def _int(name: str, default: int) -> int | str:
     """An integer setting; the raw text when it is not one (production_problems says so)."""
     value = os.environ.get(name, "").strip()

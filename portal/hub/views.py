@@ -207,7 +207,7 @@ def _feed(endpoint: str, alternate: str, title: str, subtitle: str, entries: lis
         self_url=external_url(endpoint),
         alternate_url=external_url(alternate),
         author="Samhällskontraktet",
-        language=str(get_locale() or "sv"),
+        language=get_locale().language if get_locale() else "sv",
         entries=entries,
     )
     response = make_response(body)
