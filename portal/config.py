@@ -125,6 +125,10 @@ class Config:
     # create_app takes the address `flask run` was started on (served_base_url).
     BASE_URL = base_url_from(os.environ)
 
+    # The contact point of the open data's catalogue record (/oppna-data/katalog.jsonld).
+    OPEN_DATA_CONTACT_EMAIL = os.environ.get("OPEN_DATA_CONTACT_EMAIL", "samhallskontraktet@mdu.se")
+    OPEN_DATA_RATE_LIMIT = os.environ.get("OPEN_DATA_RATE_LIMIT", "60 per minute")
+
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

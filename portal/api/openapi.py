@@ -204,6 +204,129 @@ SCHEMAS = {
 }
 
 
+# --- open data: public, no token (portal/hub/opendata_views.py) -------------------------------
+
+OPEN_DATA_PHASES = ["idea", "concept", "pilot", "implementation", "follow_up", "closed"]
+OPEN_DATA_SCHEMAS = {
+    "OpenDataInitiatives": {
+        "type": "object",
+        "description": "De initiativ som är publicerade i hubben, ordnade efter id.",
+        "properties": {
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "license": {"type": "string", "format": "uri", "description": "Licensens IRI."},
+            "modified": {"type": "string", "format": "date-time"},
+            "catalog": {"type": "string", "format": "uri"},
+            "initiatives": {"type": "array", "items": _ref("OpenDataInitiative")},
+        },
+        "required": ["title", "description", "license", "modified", "catalog", "initiatives"],
+        "additionalProperties": False,
+    },
+    "OpenDataInitiative": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "focus_area": _reference(
+                {"type": "integer"}, "Fokusområdet (portföljen) med sitt nuvarande namn."
+            ),
+            "phase": {"enum": OPEN_DATA_PHASES, "description": "Fasen som allmänheten ser i dag."},
+            "phase_label": {"type": "string", "description": "Fasens svenska namn."},
+            "parties": {"type": "array", "items": {"type": "string"}},
+            "first_published": {"type": ["string", "null"], "format": "date"},
+            "last_published": {"type": ["string", "null"], "format": "date"},
+            "phase_since": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "Dagen för det senaste publicerade fasbeslutet.",
+            },
+            "summary": {
+                "type": ["string", "null"],
+                "description": "Sammanfattningen, bara om den är publicerad.",
+            },
+            "url": {"type": "string", "format": "uri", "description": "Sidan i hubben."},
+        },
+        "required": [
+            "id", "title", "focus_area", "phase", "phase_label", "parties", "first_published",
+            "last_published", "phase_since", "summary", "url",
+        ],
+        "additionalProperties": False,
+    },
+}  # fmt: skip
+RETRY_AFTER = {"Retry-After": {"description": "Sekunder att vänta.", "schema": {"type": "integer"}}}
+CACHE_HEADERS = {
+    "ETag": {"description": "Versionen; skicka den i If-None-Match.", "schema": {"type": "string"}},
+    "Last-Modified": {
+        "description": "När data senast ändrades; skicka den i If-Modified-Since.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "public, max-age=300.", "schema": {"type": "string"}},
+}
+
+
+def _open_data_path(operation_id: str, summary: str, media_type: str, schema: dict) -> dict:
+    return {
+        "servers": [{"url": "/"}],
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": (
+                "Öppna data utan API-nyckel. Svarar 304 utan innehåll på If-None-Match med "
+                "aktuell ETag, eller If-Modified-Since som inte är äldre än Last-Modified. "
+                "Begränsat per adress (429 med Retry-After)."
+            ),
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "Filen.",
+                    "headers": CACHE_HEADERS,
+                    "content": {media_type: {"schema": schema}},
+                },
+                "304": {
+                    "description": "Oförändrad sedan den version du har.",
+                    "headers": CACHE_HEADERS,
+                },
+                "429": _error(
+                    "För många anrop från samma adress; vänta och försök igen.",
+                    headers=RETRY_AFTER,
+                ),
+            },
+        },
+    }
+
+
+OPEN_DATA_PATHS = {
+    "/oppna-data/initiativ.json": _open_data_path(
+        "getOpenDataInitiativesJson",
+        "De publicerade initiativen som JSON",
+        "application/json",
+        _ref("OpenDataInitiatives"),
+    ),
+    "/oppna-data/initiativ.csv": _open_data_path(
+        "getOpenDataInitiativesCsv",
+        "De publicerade initiativen som CSV (UTF-8 med BOM, CRLF, komma)",
+        "text/csv",
+        {
+            "type": "string",
+            "description": (
+                "Kolumner: id, title, focus_area_id, focus_area, phase, phase_label, parties "
+                "(åtskilda av '; '), first_published, last_published, phase_since, summary, url. "
+                "Text som ett kalkylprogram skulle köra som formel börjar med en apostrof."
+            ),
+        },
+    ),
+    "/oppna-data/katalog.jsonld": _open_data_path(
+        "getOpenDataCatalogue",
+        "Beskrivningen av datamängden enligt DCAT-AP-SE (JSON-LD)",
+        "application/ld+json",
+        {
+            "type": "object",
+            "description": "dcat:Catalog med en dcat:Dataset och två dcat:Distribution.",
+        },
+    ),
+}
+
+
 def document(
     party_ids: list[int] | None = None,
     focus_area_ids: list[int] | None = None,
@@ -256,12 +379,7 @@ def document(
                         "403": _error("Nyckelns användare saknar behörighet eller är avstängd."),
                         "429": _error(
                             "För många anrop med samma nyckel; vänta och försök igen.",
-                            headers={
-                                "Retry-After": {
-                                    "description": "Sekunder att vänta.",
-                                    "schema": {"type": "integer"},
-                                }
-                            },
+                            headers=RETRY_AFTER,
                         ),
                     },
                 }
@@ -279,6 +397,7 @@ def document(
                     },
                 }
             },
+            **OPEN_DATA_PATHS,
         },
         "components": {
             "securitySchemes": {
@@ -291,6 +410,6 @@ def document(
                     ),
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **OPEN_DATA_SCHEMAS},
         },
     }
