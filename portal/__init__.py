@@ -12,7 +12,14 @@ from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import ROOT, Config, config_from_env, served_base_url, setting_problems
+from portal.config import (
+    ROOT,
+    Config,
+    babel_locale,
+    config_from_env,
+    served_base_url,
+    setting_problems,
+)
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
@@ -69,13 +76,14 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ddl.install_session_hooks()
     from portal.accessibility.views import bp as accessibility_bp
     from portal.accounts.views import bp as accounts_bp
-    from portal.admin import sso_views  # noqa: F401  (its routes are on admin_bp)
+    from portal.admin import opendata_views, sso_views  # noqa: F401  (routes on admin_bp)
     from portal.admin.views import bp as admin_bp
     from portal.api.token_views import bp as api_tokens_bp
     from portal.api.views import bp as api_bp
     from portal.board.views import bp as board_bp
     from portal.calls.views import bp as calls_bp
     from portal.evaluation.views import bp as evaluation_bp
+    from portal.hub.opendata_views import bp as opendata_bp
     from portal.hub.views import bp as hub_bp
     from portal.main.views import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
@@ -86,7 +94,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
 
     for blueprint in (
         main_bp, accessibility_bp, accounts_bp, admin_bp, texts_bp, calls_bp, submissions_bp,
-        triage_bp, evaluation_bp, api_bp, api_tokens_bp, hub_bp, board_bp, privacy_bp,
+        triage_bp, evaluation_bp, api_bp, api_tokens_bp, hub_bp, opendata_bp, board_bp, privacy_bp,
         notifications_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
@@ -136,9 +144,9 @@ def _select_locale() -> str:
         return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
+        return babel_locale(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        return babel_locale(current_user.locale)
     return languages[0]
 
 

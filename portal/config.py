@@ -65,6 +65,17 @@ DEFAULT_SENDER = "Samhällskontraktet <no-reply@samhallskontraktet.example>"
 KNOWN_KEYS = {"dev-only-not-secret", "test-secret-key-not-for-production"}
 
 
+# The locale each language's dates and numbers are written in: English as in Britain
+# ("3 Oct 2026, 17:00"), never as in the United States ("10/3/26, 5:00 PM"). The texts still
+# come from translations/en: gettext looks for en_GB, then en.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale for one of LANGUAGES ("sv", "en")."""
+    return FORMAT_LOCALES.get(language, language)
+
+
 def _int(name: str, default: int) -> int | str:
     """An integer setting; the raw text when it is not one (production_problems says so)."""
     value = os.environ.get(name, "").strip()
@@ -113,6 +124,10 @@ class Config:
     # Absolute URL used in e-mails (links must work outside a request). Unset in development,
     # create_app takes the address `flask run` was started on (served_base_url).
     BASE_URL = base_url_from(os.environ)
+
+    # The contact point of the open data's catalogue record (/oppna-data/katalog.jsonld).
+    OPEN_DATA_CONTACT_EMAIL = os.environ.get("OPEN_DATA_CONTACT_EMAIL", "samhallskontraktet@mdu.se")
+    OPEN_DATA_RATE_LIMIT = os.environ.get("OPEN_DATA_RATE_LIMIT", "60 per minute")
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

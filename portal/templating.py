@@ -30,6 +30,23 @@ def time_datetime(value: datetime | date | str | None) -> str:
     return value.isoformat(timespec="seconds")
 
 
+def language() -> str:
+    """The reader's language ("sv", "en"), whatever territory its locale has (en_GB)."""
+    locale = get_locale()
+    return locale.language if locale else "sv"
+
+
+# English in the portal's short formats is unambiguous, day before month ("3 Oct 2026, 17:00");
+# Swedish short is ISO already ("2026-10-03 17:00").
+SHORT_PATTERNS = {"en": {"datetime": "d MMM y, HH:mm", "date": "d MMM y"}}
+
+
+def _pattern(kind: str, fmt: str) -> str:
+    if fmt == "short":
+        return SHORT_PATTERNS.get(language(), {}).get(kind, fmt)
+    return fmt
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
@@ -39,7 +56,7 @@ def register(app: Flask) -> None:
     def inject():
 
         if not has_request_context():  # e-mail rendered from the CLI or a service
-            return {"canvas_fields": CANVAS_FIELDS, "current_locale": str(get_locale() or "sv")}
+            return {"canvas_fields": CANVAS_FIELDS, "current_locale": language()}
         return {
             "nav_items": (items := navigation.items_for(current_user)),
             "nav_menu": navigation.menu_for(items),
@@ -48,7 +65,7 @@ def register(app: Flask) -> None:
             "can_see_board_figures": permissions.can_see_board_figures,
             "role_labels": role_labels,
             "canvas_fields": CANVAS_FIELDS,
-            "current_locale": str(get_locale()),
+            "current_locale": language(),
             "current_path": request.full_path if request.query_string else request.path,
         }
 
@@ -61,9 +78,9 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(evaluation_filters)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
+        format_datetime(value, _pattern("datetime", fmt)) if value else ""
     )
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
+        format_date(value, _pattern("date", fmt)) if value else ""
     )
     app.jinja_env.filters["time_datetime"] = time_datetime

@@ -90,7 +90,7 @@ def current_statement() -> AccessibilityStatement | SimpleNamespace:
 
 def localised(statement, name: str) -> str:
     """A free-text part in the reader's language (Swedish when the English one is empty)."""
-    lang = str(get_locale() or "sv")
+    lang = get_locale().language if get_locale() else "sv"
     text = getattr(statement, f"{name}_{lang}", "") if lang in ("sv", "en") else ""
     return text or getattr(statement, f"{name}_sv")
 

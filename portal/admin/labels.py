@@ -30,6 +30,7 @@ STATUS_LABELS = {
 }
 
 ACTION_LABELS = {
+    "setting_updated": _l("Inställningen ändrad"),
     "user_invited": _l("Inbjuden"),
     "invitation_resent": _l("Ny inbjudan skickad"),
     "password_set": _l("Lösenord valt"),

@@ -16,7 +16,7 @@ ERROR_CODES = (
     # 400
     "unknown_parameter", "repeated_parameter", "invalid_date", "invalid_range", "range_too_long",
     "unknown_group", "repeated_group", "too_many_periods", "unknown_focus_area", "unknown_party",
-    "invalid_kind", "bad_request",
+    "invalid_kind", "empty_parameter", "bad_request",
     # 401, 403
     "missing_token", "invalid_token", "token_revoked", "token_expired", "unauthorized", "forbidden",
     # others
@@ -46,6 +46,28 @@ def _reference(id_schema: dict, description: str) -> dict:
     }
 
 
+EMPTY_RULE = (
+    " En parameter som anges måste ha ett värde: `to=` utan datum är fel (400 "
+    "empty_parameter), utelämna parametern för standardvärdet."
+)
+
+
+def parameters(
+    party_ids: list[int] | None = None, focus_area_ids: list[int] | None = None
+) -> list[dict]:
+    """The inflow's parameters; with the parties' and focus areas' ids, as the database holds
+    them when the document is served, each as the enum of its values."""
+    found = [dict(p) for p in PARAMETERS]
+    by_name = {p["name"]: p for p in found}
+    if focus_area_ids is not None:
+        by_name["focus_area"]["schema"] = {"type": "integer", "enum": focus_area_ids}
+    if party_ids is not None:
+        by_name["party"]["schema"] = {
+            "oneOf": [{"type": "integer", "enum": party_ids}, {"const": RESIDENTS}]
+        }
+    return found
+
+
 PARAMETERS = [
     {
         "name": "from",
@@ -53,7 +75,8 @@ PARAMETERS = [
         "description": (
             "Första dagen (Europe/Stockholm) som räknas, ÅÅÅÅ-MM-DD. Standard: den första dagen "
             f"i månaden {DEFAULT_MONTHS - 1} månader före `to`, alltså de senaste "
-            f"{DEFAULT_MONTHS} kalendermånaderna. Från {EARLIEST} till {LATEST}, liksom `to`."
+            f"{DEFAULT_MONTHS} kalendermånaderna. Från {EARLIEST} till {LATEST}, liksom `to`. "
+            "Regel: from ≤ to (annars 400 invalid_range)." + EMPTY_RULE
         ),
         "schema": {"type": "string", "format": "date"},
         "example": "2026-01-01",
@@ -62,8 +85,9 @@ PARAMETERS = [
         "name": "to",
         "in": "query",
         "description": (
-            "Sista dagen som räknas, ÅÅÅÅ-MM-DD. Standard: i dag. Högst tio år "
-            f"({MAX_DAYS} dagar) från `from`."
+            "Sista dagen som räknas, ÅÅÅÅ-MM-DD. Standard: i dag. Regel: from ≤ to, och "
+            f"perioden from–to är högst tio år ({MAX_DAYS} dagar, båda dagarna räknade; "
+            "annars 400 range_too_long)." + EMPTY_RULE
         ),
         "schema": {"type": "string", "format": "date"},
         "example": "2026-12-31",
@@ -74,7 +98,7 @@ PARAMETERS = [
         "description": (
             "Vad siffrorna delas upp på, kommaseparerat: valfria av "
             f"{', '.join(DIMENSIONS)} och högst en period av {', '.join(PERIODS)}. "
-            "Utan group: en rad med summan."
+            "Utan group: en rad med summan." + EMPTY_RULE
         ),
         "schema": {"type": "string"},
         "example": "party,month",
@@ -83,20 +107,26 @@ PARAMETERS = [
         "name": "focus_area",
         "in": "query",
         "description": (
-            "Bara ett fokusområde: dess id (en portfölj, så att tidigare namn räknas med)."
+            "Bara ett fokusområde: dess id (en portfölj, så att tidigare namn räknas med). "
+            "Värdena som finns står i schemats enum." + EMPTY_RULE
         ),
         "schema": {"type": "integer", "minimum": 1},
     },
     {
         "name": "party",
         "in": "query",
-        "description": f"Bara en källa: en parts id, eller `{RESIDENTS}` för invånare.",
+        "description": (
+            f"Bara en källa: en parts id, eller `{RESIDENTS}` för invånare. Parternas id står "
+            "i schemats enum." + EMPTY_RULE
+        ),
         "schema": {"oneOf": [{"type": "integer", "minimum": 1}, {"const": RESIDENTS}]},
     },
     {
         "name": "kind",
         "in": "query",
-        "description": "Bara en sort: challenge (utmaning eller behov) eller idea (idé).",
+        "description": (
+            "Bara en sort: challenge (utmaning eller behov) eller idea (idé)." + EMPTY_RULE
+        ),
         "schema": {"enum": list(KINDS)},
     },
 ]
@@ -174,7 +204,133 @@ SCHEMAS = {
 }
 
 
-def document() -> dict:
+# --- open data: public, no token (portal/hub/opendata_views.py) -------------------------------
+
+OPEN_DATA_PHASES = ["idea", "concept", "pilot", "implementation", "follow_up", "closed"]
+OPEN_DATA_SCHEMAS = {
+    "OpenDataInitiatives": {
+        "type": "object",
+        "description": "De initiativ som är publicerade i hubben, ordnade efter id.",
+        "properties": {
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "license": {"type": "string", "format": "uri", "description": "Licensens IRI."},
+            "modified": {"type": "string", "format": "date-time"},
+            "catalog": {"type": "string", "format": "uri"},
+            "initiatives": {"type": "array", "items": _ref("OpenDataInitiative")},
+        },
+        "required": ["title", "description", "license", "modified", "catalog", "initiatives"],
+        "additionalProperties": False,
+    },
+    "OpenDataInitiative": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "focus_area": _reference(
+                {"type": "integer"}, "Fokusområdet (portföljen) med sitt nuvarande namn."
+            ),
+            "phase": {"enum": OPEN_DATA_PHASES, "description": "Fasen som allmänheten ser i dag."},
+            "phase_label": {"type": "string", "description": "Fasens svenska namn."},
+            "parties": {"type": "array", "items": {"type": "string"}},
+            "first_published": {"type": ["string", "null"], "format": "date"},
+            "last_published": {"type": ["string", "null"], "format": "date"},
+            "phase_since": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "Dagen för det senaste publicerade fasbeslutet.",
+            },
+            "summary": {
+                "type": ["string", "null"],
+                "description": "Sammanfattningen, bara om den är publicerad.",
+            },
+            "url": {"type": "string", "format": "uri", "description": "Sidan i hubben."},
+        },
+        "required": [
+            "id", "title", "focus_area", "phase", "phase_label", "parties", "first_published",
+            "last_published", "phase_since", "summary", "url",
+        ],
+        "additionalProperties": False,
+    },
+}  # fmt: skip
+RETRY_AFTER = {"Retry-After": {"description": "Sekunder att vänta.", "schema": {"type": "integer"}}}
+CACHE_HEADERS = {
+    "ETag": {"description": "Versionen; skicka den i If-None-Match.", "schema": {"type": "string"}},
+    "Last-Modified": {
+        "description": "När data senast ändrades; skicka den i If-Modified-Since.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "public, max-age=300.", "schema": {"type": "string"}},
+}
+
+
+def _open_data_path(operation_id: str, summary: str, media_type: str, schema: dict) -> dict:
+    return {
+        "servers": [{"url": "/"}],
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": (
+                "Öppna data utan API-nyckel. Svarar 304 utan innehåll på If-None-Match med "
+                "aktuell ETag, eller If-Modified-Since som inte är äldre än Last-Modified. "
+                "Begränsat per adress (429 med Retry-After)."
+            ),
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "Filen.",
+                    "headers": CACHE_HEADERS,
+                    "content": {media_type: {"schema": schema}},
+                },
+                "304": {
+                    "description": "Oförändrad sedan den version du har.",
+                    "headers": CACHE_HEADERS,
+                },
+                "429": _error(
+                    "För många anrop från samma adress; vänta och försök igen.",
+                    headers=RETRY_AFTER,
+                ),
+            },
+        },
+    }
+
+
+OPEN_DATA_PATHS = {
+    "/oppna-data/initiativ.json": _open_data_path(
+        "getOpenDataInitiativesJson",
+        "De publicerade initiativen som JSON",
+        "application/json",
+        _ref("OpenDataInitiatives"),
+    ),
+    "/oppna-data/initiativ.csv": _open_data_path(
+        "getOpenDataInitiativesCsv",
+        "De publicerade initiativen som CSV (UTF-8 med BOM, CRLF, komma)",
+        "text/csv",
+        {
+            "type": "string",
+            "description": (
+                "Kolumner: id, title, focus_area_id, focus_area, phase, phase_label, parties "
+                "(åtskilda av '; '), first_published, last_published, phase_since, summary, url. "
+                "Text som ett kalkylprogram skulle köra som formel börjar med en apostrof."
+            ),
+        },
+    ),
+    "/oppna-data/katalog.jsonld": _open_data_path(
+        "getOpenDataCatalogue",
+        "Beskrivningen av datamängden enligt DCAT-AP-SE (JSON-LD)",
+        "application/ld+json",
+        {
+            "type": "object",
+            "description": "dcat:Catalog med en dcat:Dataset och två dcat:Distribution.",
+        },
+    ),
+}
+
+
+def document(
+    party_ids: list[int] | None = None,
+    focus_area_ids: list[int] | None = None,
+) -> dict:
     unauthorized_header = {
         "WWW-Authenticate": {
             "description": 'Bearer, med error="invalid_token" när en nyckel skickades.',
@@ -207,13 +363,15 @@ def document() -> dict:
                         "Antal inlämningar som lämnats in (utkast räknas inte) under dagarna "
                         "from–to, i Europe/Stockholm, grupperade enligt group."
                     ),
-                    "parameters": PARAMETERS,
+                    "parameters": parameters(party_ids, focus_area_ids),
                     "responses": {
                         "200": {
                             "description": "Siffrorna.",
                             "content": {"application/json": {"schema": _ref("Inflow")}},
                         },
-                        "400": _error("En parameter är fel; `parameter` säger vilken."),
+                        "400": _error(
+                            "En parameter är fel, tom eller okänd; `parameter` säger vilken."
+                        ),
                         "401": _error(
                             "Ingen, okänd, återkallad eller utgången API-nyckel.",
                             headers=unauthorized_header,
@@ -221,12 +379,7 @@ def document() -> dict:
                         "403": _error("Nyckelns användare saknar behörighet eller är avstängd."),
                         "429": _error(
                             "För många anrop med samma nyckel; vänta och försök igen.",
-                            headers={
-                                "Retry-After": {
-                                    "description": "Sekunder att vänta.",
-                                    "schema": {"type": "integer"},
-                                }
-                            },
+                            headers=RETRY_AFTER,
                         ),
                     },
                 }
@@ -244,6 +397,7 @@ def document() -> dict:
                     },
                 }
             },
+            **OPEN_DATA_PATHS,
         },
         "components": {
             "securitySchemes": {
@@ -256,6 +410,6 @@ def document() -> dict:
                     ),
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **OPEN_DATA_SCHEMAS},
         },
     }

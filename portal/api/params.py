@@ -62,6 +62,18 @@ def parse_inflow_query(args: MultiDict, today: date) -> InflowQuery:
                 name,
             )
     value = {name: args.get(name, "").strip() for name in PARAMETERS}
+    for name in PARAMETERS:
+        # `to=` is a mistake (a script's empty variable), not a wish for the default.
+        if name in args and not value[name]:
+            raise ApiError(
+                400,
+                "empty_parameter",
+                _l(
+                    "Parametern %(name)s är tom. Ange ett värde eller utelämna parametern.",
+                    name=name,
+                ),
+                name,
+            )
 
     date_to = _date(value["to"], "to") if value["to"] else today
     date_from = _date(value["from"], "from") if value["from"] else default_from(date_to)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 from flask_babel import force_locale
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy import select
 
 from portal.api.auth import authenticate_request
 from portal.api.openapi import document
@@ -17,8 +18,9 @@ from portal.api.responses import (
     json_response,
 )
 from portal.board.inflow import PERIODS, InflowRow, inflow
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.permissions import BOARD_FIGURE_ROLES, api_token_required, public
+from portal.reference.models import Party, Portfolio
 from portal.submissions.models import KIND_LABELS, Kind, stockholm_day
 from portal.types import utcnow
 
@@ -86,7 +88,10 @@ def _row(row: InflowRow, group: tuple[str, ...]) -> dict:
 @bp.get("/openapi.json")
 @public
 def openapi():
-    return json_response(document())
+    """The document with the parties' and focus areas' ids as they are now."""
+    party_ids = list(db.session.scalars(select(Party.id).order_by(Party.id)))
+    focus_area_ids = list(db.session.scalars(select(Portfolio.id).order_by(Portfolio.id)))
+    return json_response(document(party_ids, focus_area_ids))
 
 
 @bp.errorhandler(ApiError)

@@ -2,9 +2,11 @@
 
 CSV is written for Swedish Excel: UTF-8 with a byte-order mark and ";" between fields. Text
 that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
-return) gets a leading apostrophe. XLSX cells are written as text with openpyxl, so nothing
-is a formula. Both stream: CSV row by row from a server-side cursor, XLSX through
-openpyxl's write-only workbook into a temporary file, so memory stays bounded.
+return, or with one of = + - @ after leading whitespace and line breaks) gets a leading
+apostrophe. XLSX cells are written as text with openpyxl, so nothing is a formula; dates are
+real date cells (ÅÅÅÅ-MM-DD), the header row is frozen and the columns are as wide as their
+text. Both stream: CSV row by row from a server-side cursor, XLSX through openpyxl's
+write-only workbook into a temporary file, so memory stays bounded.
 
 The board's submissions list carries no residents' personal data (the source reads
 "Invånare") and no names of employees either; process support's list has the contact
@@ -15,14 +17,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask import Response, send_file, stream_with_context
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
@@ -34,6 +39,12 @@ from portal.reference.models import FocusArea, Party
 from portal.submissions.models import KIND_LABELS, STATE_LABELS, Kind, State, Submission
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SIGNS = ("=", "+", "-", "@")
+# What a spreadsheet skips before it looks for a formula sign ("\n=1+1" runs in some).
+LEADING_BLANKS = " \t\r\n"
+DATE_FORMAT = "yyyy-mm-dd"
+WIDTH_SAMPLE = 500  # rows the column widths are fitted to
+WIDEST_COLUMN = 60  # characters; longer text wraps in the cell rather than widening it
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STREAM_BATCH = 500
@@ -43,8 +54,12 @@ def safe_text(value):
     """A cell as text a spreadsheet shows and never runs (numbers stay numbers)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_START) or value.lstrip(LEADING_BLANKS).startswith(FORMULA_SIGNS)
+    ):
         return "'" + value
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 
@@ -69,6 +84,15 @@ def respond(sheet: Sheet, fmt: str) -> Response:
         response.charset = "utf-8"
         return response
     return _xlsx_response(sheet)
+
+
+def _width(value) -> int:
+    """About how many characters wide a cell shows its value."""
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return len(DATE_FORMAT)
+    return max((len(line) for line in str(value).splitlines()), default=0)
 
 
 def _disposition(sheet: Sheet, fmt: str) -> dict[str, str]:
@@ -104,20 +128,34 @@ def _csv_lines(sheet: Sheet) -> Iterator[str]:
 def _xlsx_response(sheet: Sheet) -> Response:
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(sheet.title[:31])
+    widths: dict[int, int] = {}
 
     def cells(values) -> list:
         out = []
-        for value in values:
+        for n, value in enumerate(values, 1):
             cell = WriteOnlyCell(ws, value="" if value is None else value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula
+            elif isinstance(value, date) and not isinstance(value, datetime):
+                cell.number_format = DATE_FORMAT
+            widths[n] = max(widths.get(n, 0), _width(value))
             out.append(cell)
         return out
 
-    for line in sheet.heading:
-        ws.append(cells([line]))
-    ws.append(cells(sheet.header))
-    for row in sheet.rows:
+    # A write-only sheet takes its frozen pane and column widths before its first row: the
+    # widths are fitted to the header and the first WIDTH_SAMPLE rows, the rest streams.
+    header_row = len(sheet.heading) + 1
+    first = [cells([line]) for line in sheet.heading]
+    widths.clear()  # a heading line is a sentence: it may run over the columns beside it
+    first.append(cells(sheet.header))
+    rows = iter(sheet.rows)
+    first += [cells(row) for row in itertools.islice(rows, WIDTH_SAMPLE)]
+    ws.freeze_panes = f"A{header_row + 1}"
+    for n, width in widths.items():
+        ws.column_dimensions[get_column_letter(n)].width = min(width + 2, WIDEST_COLUMN)
+    for row in first:
+        ws.append(row)
+    for row in rows:
         ws.append(cells(row))
     # Closed by the response once sent (send_file wraps it), so no context manager here.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
@@ -157,7 +195,7 @@ def submission_rows(
         for r in result:
             row = [
                 r.reg_number,
-                r.submitted_on.isoformat() if r.submitted_on else "",
+                r.submitted_on,
                 str(KIND_LABELS[Kind(r.kind)]),
                 r.party_name or _("Invånare"),
                 r.call_title or "",

@@ -103,10 +103,7 @@ def export_inflow(fmt: str):
     options, filters = _read_filters()
     table = inflow_table(filters, options)
     header = [_("Period"), _("Från"), _("Till"), *(s.label for s in table.series), _("Totalt")]
-    rows = [
-        [p.key, p.start.isoformat(), p.end.isoformat(), *counts, total]
-        for p, counts, total in table.rows()
-    ]
+    rows = [[p.label, p.start, p.end, *counts, total] for p, counts, total in table.rows()]
     sheet = exports.Sheet(
         title=_("Inflöde"),
         filename=f"inflode-{filters.date_from}-{filters.date_to}",

@@ -3,13 +3,15 @@ page for what is published."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,6 +45,7 @@ SHOWROOM_ROTATE_SECONDS = 20  # more than one screen: the next one after this lo
 # footer, and more in kiosk mode, which has neither menu nor login (tests/e2e/test_layout.py).
 SHOWROOM_ROWS = 4
 SHOWROOM_ROWS_KIOSK = 6
+FEED_MAX_AGE = 300  # seconds a feed reader or cache may keep a feed without asking again
 
 
 def initiative_url(initiative: Initiative) -> str:
@@ -199,7 +202,16 @@ def showroom(portfolio_id: int, slug: str | None = None):
 # --- feeds -----------------------------------------------------------------------------------
 
 
-def _feed(endpoint: str, alternate: str, title: str, subtitle: str, entries: list[feeds.Entry]):
+def _feed(
+    endpoint: str,
+    alternate: str,
+    title: str,
+    subtitle: str,
+    entries: list[feeds.Entry],
+    changed: datetime | None = None,
+):
+    """The feed, with an ETag (its body's hash) and Last-Modified (the newest entry, or
+    `changed`: when one last left it); 304 to a conditional request that has this version."""
     body = feeds.atom(
         feed_id=external_url(endpoint),
         title=title,
@@ -207,12 +219,16 @@ def _feed(endpoint: str, alternate: str, title: str, subtitle: str, entries: lis
         self_url=external_url(endpoint),
         alternate_url=external_url(alternate),
         author="Samhällskontraktet",
-        language=str(get_locale() or "sv"),
+        language=get_locale().language if get_locale() else "sv",
         entries=entries,
     )
     response = make_response(body)
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
-    return response
+    response.headers["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    times = [feeds.EPOCH, *(e.updated for e in entries), *([changed] if changed else [])]
+    response.last_modified = max(times).replace(microsecond=0)
+    return response.make_conditional(request)
 
 
 @bp.get("/hubb/flode.atom")
@@ -255,6 +271,8 @@ def initiatives_feed():
         _("Samhällskontraktet: nya initiativ i hubben"),
         _("Initiativ som har publicerats i Samhällskontraktets öppna hubb."),
         entries,
+        # An unpublished initiative leaves the feed: its publication's time says when.
+        db.session.scalar(select(func.max(Publication.updated_at))),
     )
 
 
@@ -287,12 +305,21 @@ def calls_feed():
         )
         for call in calls
     ]
+    # A call leaves the feed when it closes: the latest such moment is a change too.
+    closed = db.session.scalar(
+        select(func.max(Call.closes_at)).where(
+            Call.published_at.is_not(None),
+            Call.audience == Audience.RESIDENTS.value,
+            Call.closes_at <= now,
+        )
+    )
     return _feed(
         "hub.calls_feed",
         "calls.index",
         _("Samhällskontraktet: öppna utlysningar"),
         _("Utlysningar som just nu är öppna för invånare och medarbetare."),
         entries,
+        closed,
     )
 
 

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_mail import Connection, Message
 from sqlalchemy import select, update
 
+from portal.config import babel_locale
 from portal.extensions import db
 from portal.mail.models import OutboxMessage, OutboxStatus
 from portal.types import utcnow
@@ -42,7 +43,7 @@ def queue_email(
     With `forget_after_sending` the message is deleted once sent (an erasure's receipt);
     `headers` are extra header lines sent with it (List-Unsubscribe).
     """
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
         subject = str(subject)

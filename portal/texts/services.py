@@ -10,7 +10,7 @@ from portal.texts.models import SiteText
 
 def get_text(key: str, locale: str | None = None) -> str:
     """The admin's version of a text in the reader's language, or the built-in one."""
-    lang = locale or str(get_locale() or "sv")
+    lang = locale or (get_locale().language if get_locale() else "sv")
     lang = lang if lang in ("sv", "en") else "sv"
     row = db.session.get(SiteText, key)
     stored = getattr(row, f"body_{lang}", "") if row else ""

@@ -54,6 +54,18 @@ def accessibility_statement(page):
     page.goto("/tillganglighet")
 
 
+def open_data(page):
+    page.goto("/oppna-data")
+    assert page.get_by_role("heading", level=1).inner_text() == "Öppna data"
+
+
+def open_data_licence(page):
+    login(page, "admin@example.org")
+    response = page.goto("/admin/oppna-data")
+    assert response.status == 200
+    assert page.get_by_role("radio", name="CC0 1.0").is_checked()
+
+
 def not_found(page):
     response = page.goto("/finns-inte-alls")
     assert response.status == 404
@@ -87,6 +99,8 @@ PAGES = [
     login_missing_fields,
     forgot_password,
     accessibility_statement,
+    open_data,
+    open_data_licence,
     not_found,
     forbidden,
     admin_home,

@@ -17,6 +17,7 @@ from portal.api.openapi import document
 from portal.api.params import default_from
 from portal.audit import AuditEntry
 from portal.extensions import db as _db
+from portal.reference.models import Party, Portfolio
 from portal.types import stockholm_day, utcnow
 from tests.board_factories import area_named, make_submission, party_named
 from tests.conftest import login
@@ -540,3 +541,45 @@ def test_live_answers_match_the_openapi_schemas(app, client, fixture, board_toke
     assert [r.status_code for r in errors] == [400, 401, 403, 404, 429]
     for response in errors:
         error_schema.validate(response.get_json())
+
+
+# --- empty parameters, and the values the document lists -------------------------------------
+
+
+@pytest.mark.parametrize("name", ["from", "to", "group", "focus_area", "party", "kind"])
+@pytest.mark.parametrize("value", ["", "%20"])
+def test_an_empty_parameter_is_400_not_the_default(client, board_token, name, value):
+    response = get(client, board_token, f"?{name}={value}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert (error["code"], error["parameter"]) == ("empty_parameter", name)
+    assert name in error["message"] and "tom" in error["message"]
+    english = get(client, board_token, f"?{name}=", **{"Accept-Language": "en"})
+    assert english.get_json()["error"]["code"] == "empty_parameter"
+    _validator("Error").validate(response.get_json())
+
+
+def test_openapi_lists_the_party_and_focus_area_ids_and_the_range_rule(client, fixture):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    parameters = {p["name"]: p for p in spec["paths"]["/inflow"]["get"]["parameters"]}
+    party_ids = sorted(p.id for p in _db.session.scalars(select(Party)))
+    portfolio_ids = sorted(p.id for p in _db.session.scalars(select(Portfolio)))
+    assert party_ids and portfolio_ids
+    party_schema = parameters["party"]["schema"]["oneOf"]
+    assert party_schema == [{"type": "integer", "enum": party_ids}, {"const": "invanare"}]
+    assert parameters["focus_area"]["schema"] == {"type": "integer", "enum": portfolio_ids}
+    assert "from ≤ to" in parameters["from"]["description"]
+    assert "3653 dagar" in parameters["to"]["description"]
+    assert "empty_parameter" in parameters["kind"]["description"]
+    # A party added later is in the next document.
+    newcomer = Party(
+        name="Region Testland", short_name="RT", kind="region", joined_on=date(2026, 1, 1)
+    )
+    _db.session.add(newcomer)
+    _db.session.commit()
+    again = client.get("/api/v1/openapi.json").get_json()
+    party_param = next(
+        p for p in again["paths"]["/inflow"]["get"]["parameters"] if p["name"] == "party"
+    )
+    assert newcomer.id in party_param["schema"]["oneOf"][0]["enum"]

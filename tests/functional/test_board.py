@@ -225,16 +225,24 @@ def test_inflow_export_csv_and_xlsx_hold_the_table(client, board, inflow):
               "Region Sörmland", "Region Västmanland", "Västerås stad", "Invånare", "Totalt"]  # fmt: skip
     assert read_csv(response) == [
         header,
-        ["2026-Q1", "2026-01-01", "2026-03-31", "1", "0", "0", "0", "2", "0", "3"],
-        ["2026-Q2", "2026-04-01", "2026-06-30", "0", "0", "1", "0", "0", "2", "3"],
+        ["kv. 1 2026", "2026-01-01", "2026-03-31", "1", "0", "0", "0", "2", "0", "3"],
+        ["kv. 2 2026", "2026-04-01", "2026-06-30", "0", "0", "1", "0", "0", "2", "3"],
     ]
     response = client.get(f"/styrelsen/export/inflode.xlsx?{H1}&period=quarter")
     assert "inflode-2026-01-01-2026-06-30.xlsx" in response.headers["Content-Disposition"]
+    # As on the screen: the quarter as "kv. 1 2026", the days as date cells.
     assert read_xlsx(response) == [
         header,
-        ["2026-Q1", "2026-01-01", "2026-03-31", 1, 0, 0, 0, 2, 0, 3],
-        ["2026-Q2", "2026-04-01", "2026-06-30", 0, 0, 1, 0, 0, 2, 3],
+        ["kv. 1 2026", datetime(2026, 1, 1), datetime(2026, 3, 31), 1, 0, 0, 0, 2, 0, 3],
+        ["kv. 2 2026", datetime(2026, 4, 1), datetime(2026, 6, 30), 0, 0, 1, 0, 0, 2, 3],
     ]
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert sheet.freeze_panes == "A2"  # the header row stays when scrolling
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "yyyy-mm-dd"
+    assert sheet["A2"].data_type == "s" and sheet["D2"].data_type == "n"
+    widths = {c: sheet.column_dimensions[c].width for c in "ABCDI"}
+    assert widths["A"] >= len("kv. 1 2026") and widths["B"] >= len("2026-01-01")
+    assert widths["D"] >= len("Eskilstuna kommun") > widths["I"] - 2 >= len("Invånare")
 
 
 def test_board_submissions_export_has_no_residents_personal_data(client, board, inflow):
@@ -258,6 +266,9 @@ def test_board_submissions_xlsx_keeps_formulas_as_text(client, board, inflow):
     cells = [row[8] for row in workbook.active.iter_rows(min_row=2)]
     formula = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert formula.data_type == "s"
+    submitted = [row[1] for row in workbook.active.iter_rows(min_row=2)]
+    assert all(c.is_date and c.number_format == "yyyy-mm-dd" for c in submitted)
+    assert workbook.active.freeze_panes == "A2"
     assert all("Rut" not in str(v) for row in read_xlsx(response) for v in row)
 
 
@@ -274,6 +285,8 @@ def test_process_support_export_has_contacts_and_says_so(client, login_as, inflo
     assert len(read_csv(client.get("/inkorg/export/inlamningar.csv?source=invanare"))) == 2 + 1
     workbook = load_workbook(io.BytesIO(client.get("/inkorg/export/inlamningar.xlsx").get_data()))
     assert workbook.active.title == "Med personuppgifter"
+    assert workbook.active.freeze_panes == "A3"  # below the warning and the header
+    assert workbook.active.column_dimensions["A"].width < 20  # not as wide as the warning
 
 
 def test_process_support_export_ignores_a_far_out_date(client, login_as, inflow):
