@@ -1,7 +1,7 @@
 """Site-wide settings an admin chooses from a list (site_settings): the open data's licence.
 
 Revision ID: 921f79aa91ff
-Revises: 8dfddd99c6f0
+Revises: a290b4eb4fc1
 Create Date: 2026-12-04 16:22:27.351685
 
 """
@@ -14,7 +14,7 @@ import portal.types
 
 # revision identifiers, used by Alembic.
 revision = "921f79aa91ff"
-down_revision = "8dfddd99c6f0"
+down_revision = "a290b4eb4fc1"
 branch_labels = None
 depends_on = None
 
