@@ -1,0 +1,92 @@
+"""What people may send about pilot reports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from portal.evaluation.models import OUTCOME_LABELS, PILOT_OUTCOMES
+from portal.evaluation.pilot_reports.sections import MAX_CHARS, SECTIONS
+from portal.forms import HiddenField, RadioChoiceField, no_control_chars, strip_text
+
+PUBLIC_LABEL = _l("Visa den här delen i hubben när initiativet är publicerat")
+
+
+def _text(section) -> TextAreaField:
+    return TextAreaField(
+        section.label,
+        validators=[
+            InputRequired(section.required),
+            Length(max=MAX_CHARS, message=_l("Texten får vara högst 8000 tecken.")),
+            no_control_chars,
+        ],
+        description=section.hint,
+        filters=[strip_text],
+        render_kw={"data-maxchars": MAX_CHARS, "rows": 6},
+    )
+
+
+class PilotReportForm(FlaskForm):
+    """The pilot report: every section, each with its "public" box; files may be added."""
+
+    tested_what = _text(SECTIONS["tested_what"])
+    tested_what_public = BooleanField(PUBLIC_LABEL)
+    tested_with = _text(SECTIONS["tested_with"])
+    tested_with_public = BooleanField(PUBLIC_LABEL)
+    measurement = _text(SECTIONS["measurement"])
+    measurement_public = BooleanField(PUBLIC_LABEL)
+    results = _text(SECTIONS["results"])
+    results_public = BooleanField(PUBLIC_LABEL)
+    outcome = RadioChoiceField(
+        _l("Utfall"),
+        choices=[(o.value, OUTCOME_LABELS[o]) for o in PILOT_OUTCOMES],
+        validators=[InputRequired(_l("Välj vilket utfall piloten fick."))],
+        description=_l(
+            "Rapportens bedömning. Core Team beslutar om utfallet och registrerar beslutet."
+        ),
+    )
+    outcome_reason = _text(SECTIONS["outcome"])
+    outcome_public = BooleanField(PUBLIC_LABEL)
+    lessons = _text(SECTIONS["lessons"])
+    lessons_public = BooleanField(PUBLIC_LABEL)
+    files = MultipleFileField(
+        _l("Bilagor"),
+        description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 5 filer, högst 10 MB var."),
+        render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
+    )
+    # The report's version the page showed (empty: a new report).
+    version = HiddenField()
+
+    def validate_version(self, field) -> None:
+        raw = (field.data or "").strip()
+        if raw and not (raw.isascii() and raw.isdigit()):
+            raise ValidationError(str(_l("Sidan var inte aktuell. Ladda om sidan.")))
+
+    @property
+    def posted_version(self) -> int | None:
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    def texts(self) -> dict[str, str]:
+        return {
+            "tested_what": self.tested_what.data,
+            "tested_with": self.tested_with.data,
+            "measurement": self.measurement.data,
+            "results": self.results.data,
+            "outcome": self.outcome.data,
+            "outcome_reason": self.outcome_reason.data,
+            "lessons": self.lessons.data,
+        }
+
+    def public_parts(self) -> list[str]:
+        return [key for key in SECTIONS if self[f"{key}_public"].data]
+
+    def chosen_files(self) -> list:
+        return [f for f in (self.files.data or []) if getattr(f, "filename", "")]
+
+
+class LessonsToInsightForm(FlaskForm):
+    """Only the CSRF token (and the one-time key): which report is in the address."""
