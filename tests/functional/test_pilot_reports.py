@@ -4,6 +4,8 @@ pilot outcome is recorded."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -14,7 +16,7 @@ from portal.hub.views import initiative_url
 from tests.browser import Browser, Upload
 from tests.factories import make_user
 from tests.hub_factories import make_hub_initiative, make_origin
-from tests.process_factories import make_initiative
+from tests.process_factories import make_initiative, make_meeting, put_on_agenda
 
 TEXTS = {
     "tested_what": "Promenadgrupper under fyra veckor.",
@@ -201,3 +203,34 @@ def test_lessons_become_an_insight_once(app, db):
     assert "Lärdomarna är sparade som en insikt" in shown.text  # a link now, not the button
     insights = _db.session.scalars(select(Insight)).all()
     assert [(i.initiative_id, i.text) for i in insights] == [(initiative.id, TEXTS["lessons"])]
+
+
+def test_at_a_meeting_a_pilot_outcome_without_report_is_refused_with_a_link(app, db):
+    initiative = make_initiative(phase=Phase.PILOT)
+    meeting = make_meeting(held_on=date(2026, 3, 12))
+    (item,) = put_on_agenda(meeting, initiative)
+    browser, _ = _browser(app, role=Role.CORE_TEAM)
+    page = browser.get(f"/primoten/{meeting.id}")
+    form = browser.form(page, action=f"/primoten/{meeting.id}/dagordning/{item.id}/beslut")
+    form[f"punkt{item.id}-outcome"] = "pilot_partial"
+    form[f"punkt{item.id}-rationale"] = "Ändra och testa igen."
+    response = browser.submit(form)
+    assert response.status_int == 422
+    assert "Pilotrapporten saknas." in response.text
+    assert f'href="/initiativ/{initiative.id}/pilotrapport"' in response.text
+    assert "Ändra och testa igen." in response.text
+    assert _db.session.scalar(select(Decision.id)) is None
+
+
+def test_the_owner_finds_the_report_to_write_on_the_start_page(app, db):
+    owner = make_user(roles={Role.EMPLOYEE})
+    origin = make_origin(resident=False, submitter=owner)
+    initiative = make_hub_initiative("Gåvänner", origin=origin, phase=Phase.PILOT, publish=False)
+    browser, _ = _browser(app, user=owner)
+    home = browser.get("/")
+    assert "1 pilotrapport att skriva" in home.text
+    assert f'href="/initiativ/{initiative.id}/pilotrapport"' in home.text
+    page = browser.get(f"/initiativ/{initiative.id}/pilotrapport")
+    assert page.status_int == 200
+    assert browser.submit(_fill(browser.form(page, contains="tested_what"))).status_int == 303
+    assert "pilotrapport att skriva" not in browser.get("/").text
