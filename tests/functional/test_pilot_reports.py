@@ -234,3 +234,22 @@ def test_the_owner_finds_the_report_to_write_on_the_start_page(app, db):
     assert page.status_int == 200
     assert browser.submit(_fill(browser.form(page, contains="tested_what"))).status_int == 303
     assert "pilotrapport att skriva" not in browser.get("/").text
+
+
+def test_a_file_is_removed_from_the_report(app, db, upload_folder):
+    initiative = make_initiative(phase=Phase.PILOT)
+    browser, _ = _browser(app)
+    _write(browser, initiative, files={"files": [Upload("a.pdf", PDF), Upload("b.pdf", PDF)]})
+    report = _db.session.scalar(select(PilotReport))
+    first, second = _db.session.scalars(select(PilotReportFile).order_by(PilotReportFile.id))
+    first_id, first_name, second_name = first.id, first.stored_name, second.stored_name
+    page = browser.get(f"/pilotrapporter/{report.id}")
+    form = browser.form(page, contains="remove_files")
+    for box in form.fields["remove_files"]:
+        box.checked = box._value == str(first_id)
+    assert browser.submit(form).status_int == 303
+    _db.session.expire_all()
+    names = [f.original_name for f in _db.session.scalars(select(PilotReportFile))]
+    assert names == ["b.pdf"]
+    assert not (upload_folder / first_name).exists()
+    assert (upload_folder / second_name).exists()

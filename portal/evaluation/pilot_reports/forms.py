@@ -10,7 +10,13 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.evaluation.models import OUTCOME_LABELS, PILOT_OUTCOMES
 from portal.evaluation.pilot_reports.sections import MAX_CHARS, SECTIONS
-from portal.forms import HiddenField, RadioChoiceField, no_control_chars, strip_text
+from portal.forms import (
+    HiddenField,
+    MultiCheckboxField,
+    RadioChoiceField,
+    no_control_chars,
+    strip_text,
+)
 
 PUBLIC_LABEL = _l("Visa den här delen i hubben när initiativet är publicerat")
 
@@ -57,8 +63,13 @@ class PilotReportForm(FlaskForm):
         description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 5 filer, högst 10 MB var."),
         render_kw={"accept": "image/png,image/jpeg,image/webp,application/pdf"},
     )
+    remove_files = MultiCheckboxField(_l("Ta bort bilagor"), coerce=int)
     # The report's version the page showed (empty: a new report).
     version = HiddenField()
+
+    def __init__(self, *args, stored_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remove_files.choices = [(f.id, f.original_name) for f in stored_files]
 
     def validate_version(self, field) -> None:
         raw = (field.data or "").strip()

@@ -147,6 +147,7 @@ def update_report(
     texts: dict[str, str],
     public_parts: Iterable[str],
     files: list[uploads.CheckedUpload] = (),
+    remove_files: Iterable[int] = (),
     expected_version: int | None,
     actor,
 ) -> PilotReport:
@@ -155,6 +156,12 @@ def update_report(
     if expected_version is None or expected_version != report.version:
         raise ReportConflict(report)
     changes = audit.diff(report, values | {"public_parts": _parts(public_parts)})
+    removed = [f for f in report.files if f.id in set(remove_files)]
+    for stored in removed:
+        uploads.delete_file(stored)  # the file goes once this commits
+        report.files.remove(stored)
+    if removed:
+        changes["files_removed"] = [[f.original_name for f in removed], None]
     names = _add_files(report, list(files))
     if names:
         changes["files"] = [None, names]

@@ -32,7 +32,7 @@ def _report_form(report: PilotReport) -> PilotReportForm:
     data = {key: getattr(report, key) for key in services.TEXT_COLUMNS}
     data |= {f"{key}_public": key in (report.public_parts or ()) for key in SECTIONS}
     data["version"] = str(report.version)
-    return PilotReportForm(formdata=None, data=data)
+    return PilotReportForm(formdata=None, data=data, stored_files=report.files)
 
 
 def _page(initiative, *, report=None, form=None, conflict=None, status=200):
@@ -143,10 +143,11 @@ def update_pilot_report(report_id: int):
     report = _load_report(report_id)
     initiative = report.initiative
     require(may_write_pilot_report(current_user, initiative))
-    form = PilotReportForm()
+    form = PilotReportForm(stored_files=report.files)
     if not form.validate():
         return _page(initiative, report=report, form=form, status=422)
-    files = _checked_files(form, len(report.files))
+    kept = len(report.files) - len(set(form.remove_files.data or ()))
+    files = _checked_files(form, kept)
     if files is None:
         return _page(initiative, report=report, form=form, status=422)
     try:
@@ -155,6 +156,7 @@ def update_pilot_report(report_id: int):
             texts=form.texts(),
             public_parts=form.public_parts(),
             files=files,
+            remove_files=form.remove_files.data or (),
             expected_version=form.posted_version,
             actor=actor(),
         )
