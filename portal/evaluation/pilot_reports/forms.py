@@ -18,7 +18,11 @@ from portal.forms import (
     strip_text,
 )
 
-PUBLIC_LABEL = _l("Visa den här delen i hubben när initiativet är publicerat")
+
+def _public(key: str) -> BooleanField:
+    """The section's "public" box, named after the section (six boxes, six labels)."""
+    label = _l("Utfall") if key == "outcome" else SECTIONS[key].label
+    return BooleanField(_l("Visa ”%(part)s” i hubben när initiativet är publicerat", part=label))
 
 
 def _text(section) -> TextAreaField:
@@ -39,13 +43,13 @@ class PilotReportForm(FlaskForm):
     """The pilot report: every section, each with its "public" box; files may be added."""
 
     tested_what = _text(SECTIONS["tested_what"])
-    tested_what_public = BooleanField(PUBLIC_LABEL)
+    tested_what_public = _public("tested_what")
     tested_with = _text(SECTIONS["tested_with"])
-    tested_with_public = BooleanField(PUBLIC_LABEL)
+    tested_with_public = _public("tested_with")
     measurement = _text(SECTIONS["measurement"])
-    measurement_public = BooleanField(PUBLIC_LABEL)
+    measurement_public = _public("measurement")
     results = _text(SECTIONS["results"])
-    results_public = BooleanField(PUBLIC_LABEL)
+    results_public = _public("results")
     outcome = RadioChoiceField(
         _l("Utfall"),
         choices=[(o.value, OUTCOME_LABELS[o]) for o in PILOT_OUTCOMES],
@@ -55,9 +59,9 @@ class PilotReportForm(FlaskForm):
         ),
     )
     outcome_reason = _text(SECTIONS["outcome"])
-    outcome_public = BooleanField(PUBLIC_LABEL)
+    outcome_public = _public("outcome")
     lessons = _text(SECTIONS["lessons"])
-    lessons_public = BooleanField(PUBLIC_LABEL)
+    lessons_public = _public("lessons")
     files = MultipleFileField(
         _l("Bilagor"),
         description=_l("Frivilligt. PNG, JPEG, WebP eller PDF, högst 5 filer, högst 10 MB var."),
