@@ -16,6 +16,8 @@ from portal.evaluation.models import (  # noqa: F401, E402
     Initiative,  # noqa: F401, E402
     InnovationBudget,
     Insight,
+    PilotReport,
+    PilotReportFile,
     PriorityMeeting,
     Rating,
     RatingRequest,

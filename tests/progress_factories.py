@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from portal.accounts.models import Role
 from portal.demo_clock import on_day
 from portal.evaluation.models import (
+    PILOT_OUTCOMES,
     ConflictOfInterest,
     FundingStatus,
     Initiative,
@@ -18,6 +19,7 @@ from portal.evaluation.models import (
     Rating,
 )
 from portal.evaluation.phases import decide
+from portal.evaluation.pilot_reports.rounds import current_report
 from portal.extensions import db
 from portal.hub import services as hub
 from portal.reference.models import Criterion
@@ -26,7 +28,7 @@ from portal.submissions.models import Submission
 from portal.triage import services as triage
 from portal.types import today_in_stockholm
 from tests.factories import make_call, make_user
-from tests.process_factories import area, make_funding
+from tests.process_factories import area, make_funding, write_pilot_report
 
 # Words that stand only in what is internal: none may reach the submitter's timeline.
 INTERNAL = {
@@ -52,6 +54,8 @@ class Path:
 
 
 def _decide(initiative, outcome, to_phase, rationale, day, staff):
+    if outcome in PILOT_OUTCOMES and current_report(initiative) is None:
+        write_pilot_report(initiative, outcome, actor=staff)  # the pilot's report comes first
     return decide(
         initiative,
         outcome=outcome,

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.reference.models import Criterion, FocusArea, Portfolio
+from portal.submissions.models import StoredFile
 from portal.types import UTCDateTime, utcnow
 
 
@@ -98,6 +100,9 @@ OUTCOME_LABELS = {
     Outcome.PILOT_SUCCESS: _l("Total framgång – redo för implementering"),
 }
 OUTCOME_VALUES = ", ".join(f"'{o.value}'" for o in Outcome)
+# The three outcomes of a pilot: each needs the pilot's report first (pilot_reports/).
+PILOT_OUTCOMES = (Outcome.PILOT_FAILURE, Outcome.PILOT_PARTIAL, Outcome.PILOT_SUCCESS)
+PILOT_OUTCOME_VALUES = ", ".join(f"'{o.value}'" for o in PILOT_OUTCOMES)
 
 
 class Decision(db.Model):
@@ -297,3 +302,71 @@ class Insight(db.Model):
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author = relationship("User")
+
+
+# --- pilot reports ---------------------------------------------------------------------------
+
+
+class PilotReport(db.Model):
+    """The report that ends a pilot (Pilotfas: "en pilotrapport skrivs"): what was tested, with
+    whom, how the effect was measured, the results, which outcome and why, the lessons.
+
+    One per pilot round: `pilot_round` counts the decisions that moved the initiative into
+    Pilotfas (1: the first pilot; a pilot run again after Misslyckande or Framgång med brister
+    is round 2, and so on; 0 for an initiative put in Pilotfas without a decision).
+    `public_parts` names the sections the hub shows once the initiative is published."""
+
+    __tablename__ = "pilot_reports"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "pilot_round", name="uq_pilot_reports_round"),
+        CheckConstraint("pilot_round >= 0", name="round_valid"),
+        CheckConstraint(f"outcome IN ({PILOT_OUTCOME_VALUES})", name="outcome_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id"), index=True)
+    pilot_round: Mapped[int] = mapped_column(Integer)
+    tested_what: Mapped[str] = mapped_column(Text, default="")
+    tested_with: Mapped[str] = mapped_column(Text, default="")
+    measurement: Mapped[str] = mapped_column(Text, default="")
+    results: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(20))
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    public_parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The insight made from the lessons (once: the button then leads to it).
+    lessons_insight_id: Mapped[int | None] = mapped_column(
+        ForeignKey("insights.id", ondelete="SET NULL")
+    )
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    initiative: Mapped[Initiative] = relationship()
+    written_by = relationship("User", foreign_keys=[written_by_id])
+    updated_by = relationship("User", foreign_keys=[updated_by_id])
+    files: Mapped[list[PilotReportFile]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="PilotReportFile.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS[Outcome(self.outcome)])
+
+
+class PilotReportFile(StoredFile, db.Model):
+    """A file attached to a pilot report (stored like a submission's attachments)."""
+
+    __tablename__ = "pilot_report_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("pilot_reports.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[PilotReport] = relationship(back_populates="files")

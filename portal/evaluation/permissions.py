@@ -33,6 +33,8 @@ FUNDING_REQUESTERS = (
 MANDATE_HOLDERS = (Role.PROJECT_LEADER, Role.PROCESS_LEADER, Role.BOARD)
 # Read and record insights (an expert only on the initiatives they were asked to rate).
 INSIGHT_WRITERS = (Role.PROCESS_SUPPORT, Role.CORE_TEAM, Role.EXPERT, Role.ADMIN)
+# Write an initiative's pilot reports (besides its owner, see is_owner).
+PILOT_REPORT_WRITERS = (Role.PROCESS_SUPPORT, Role.ADMIN)
 
 
 def can_view_initiatives(user) -> bool:
@@ -71,3 +73,25 @@ def sees_every_insight(user) -> bool:
 
 def may_record_insight(user, initiative: Initiative) -> bool:
     return sees_every_insight(user) or is_requested_expert(user, initiative)
+
+
+def is_owner(user, initiative: Initiative) -> bool:
+    """The initiative's owner: the employee whose submission it came from (the canvas's
+    "Ansvarig" is their own text, not an account), or the person who created it without a
+    submission. They run the pilot, so they may write its report."""
+    user_id = getattr(user, "id", None)
+    if user_id is None or not getattr(user, "is_authenticated", False):
+        return False
+    origin = initiative.origin_submission
+    if origin is not None:
+        return origin.submitter_id == user_id
+    return initiative.created_by_id == user_id
+
+
+def may_write_pilot_report(user, initiative: Initiative) -> bool:
+    return has_any(user, PILOT_REPORT_WRITERS) or is_owner(user, initiative)
+
+
+def may_read_pilot_report(user, initiative: Initiative) -> bool:
+    """Staff (who decide on the outcome), and the writers."""
+    return can_view_initiatives(user) or may_write_pilot_report(user, initiative)

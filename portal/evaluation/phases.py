@@ -13,7 +13,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit
 from portal.evaluation import signals
-from portal.evaluation.models import Decision, Initiative, Outcome, Phase
+from portal.evaluation.models import PILOT_OUTCOMES, Decision, Initiative, Outcome, Phase
+from portal.evaluation.pilot_reports.rounds import require_report
 from portal.extensions import db
 
 # current phase → {outcome: allowed next phases}
@@ -74,11 +75,16 @@ def decide(
     actor,
     meeting=None,
 ) -> Decision:
-    """Record a decision and move the initiative to `to_phase` if the process allows it."""
+    """Record a decision and move the initiative to `to_phase` if the process allows it.
+
+    A pilot's outcome (Misslyckande, Framgång med brister, Total framgång) needs the pilot's
+    report first: without it, PilotReportMissing (pilot_reports/rounds.py)."""
     current = Phase(initiative.phase)
     outcome, to_phase = Outcome(outcome), Phase(to_phase)
     if not allowed(current, outcome, to_phase):
         raise DecisionNotAllowed(current, outcome, to_phase)
+    if outcome in PILOT_OUTCOMES:
+        require_report(initiative)
     decision = Decision(
         initiative=initiative,
         meeting=meeting,

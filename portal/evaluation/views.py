@@ -5,7 +5,8 @@
 - meetings/views.py: priority meetings, their agenda, decisions and minutes, and a decision
   outside a meeting;
 - funding/views.py: pilot money and the budget;
-- insights/views.py: insights.
+- insights/views.py: insights;
+- pilot_reports/views.py: the report of each pilot, its print page and files.
 """
 
 from __future__ import annotations
@@ -16,5 +17,6 @@ from portal.evaluation.initiatives import rating_views as _ratings  # noqa: F401
 from portal.evaluation.initiatives import views as _initiatives  # noqa: F401
 from portal.evaluation.insights import views as _insights  # noqa: F401
 from portal.evaluation.meetings import views as _meetings  # noqa: F401
+from portal.evaluation.pilot_reports import views as _pilot_reports  # noqa: F401
 
 __all__ = ["bp"]

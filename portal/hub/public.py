@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, Select, func, select, union
 from sqlalchemy.orm import aliased
 
 from portal.calls.models import Call
-from portal.evaluation.models import Decision, Initiative, Insight, Phase
+from portal.evaluation.models import Decision, Initiative, Insight, Phase, PilotReport
+from portal.evaluation.pilot_reports.sections import SECTIONS as PILOT_REPORT_SECTIONS
 from portal.extensions import db
 from portal.hub.models import Publication
 from portal.reference.canvas import CANVAS_FIELDS, FIELDS_BY_KEY
@@ -149,6 +150,38 @@ def searchable_text(initiative: Initiative, publication: Publication | None) -> 
 
 
 @dataclass(frozen=True)
+class PublicPilotReport:
+    pilot_round: int
+    parts: list[tuple[object, str]]  # (heading, text): only the parts marked public
+
+
+def public_pilot_reports(initiative: Initiative) -> list[PublicPilotReport]:
+    """The public parts of the initiative's pilot reports (none until it is published)."""
+    if not is_public(initiative):
+        return []
+    shown = []
+    for report in db.session.scalars(
+        select(PilotReport)
+        .where(PilotReport.initiative_id == initiative.id)
+        .order_by(PilotReport.pilot_round)
+    ):
+        chosen = set(report.public_parts or ())
+        parts = []
+        for key, section in PILOT_REPORT_SECTIONS.items():
+            if key not in chosen:
+                continue
+            if key == "outcome":
+                parts.append(
+                    (_l("Utfall"), f"{report.outcome_label}\n\n{report.outcome_reason}".strip())
+                )
+            else:
+                parts.append((section.label, getattr(report, section.column)))
+        if parts:
+            shown.append(PublicPilotReport(report.pilot_round, parts))
+    return shown
+
+
+@dataclass(frozen=True)
 class PublicDecision:
     decided_on: object
     outcome_label: str
@@ -257,6 +290,7 @@ class PublicInitiative:
     submitter_name: str | None
     related: list[Initiative]
     related_phases: dict[int, str]
+    pilot_reports: list[PublicPilotReport]
 
 
 def public_initiative(initiative: Initiative) -> PublicInitiative | None:
@@ -277,4 +311,5 @@ def public_initiative(initiative: Initiative) -> PublicInitiative | None:
         submitter_name=submitter_name(initiative, publication),
         related=related,
         related_phases=public_phases(related),
+        pilot_reports=public_pilot_reports(initiative),
     )

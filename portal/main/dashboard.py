@@ -25,6 +25,7 @@ from portal.evaluation.models import (
     FundingStatus,
     Initiative,
     Phase,
+    PilotReport,
     PriorityMeeting,
     Rating,
     RatingRequest,
@@ -56,6 +57,7 @@ class Waiting:
     next_meeting: PriorityMeeting | None = None  # the Core Team (and process support)
     shows_meeting: bool = False
     to_decide: int | None = None  # funding requests within the person's mandate
+    to_report: Listed | None = None  # owners: their pilots still without a pilot report
 
     @property
     def anything(self) -> bool:
@@ -68,6 +70,7 @@ class Waiting:
                 self.to_rate and self.to_rate.count,
                 self.next_meeting,
                 self.to_decide,
+                self.to_report and self.to_report.count,
             )
         )
 
@@ -146,8 +149,41 @@ def _to_decide(user) -> int:
     )
 
 
+def _to_report(user) -> Listed:
+    """The initiatives the person owns (evaluation.permissions.is_owner) that are in Pilotfas
+    with no report for the pilot they are in (its round: the decisions into Pilotfas)."""
+    this_round = (
+        select(func.count(Decision.id))
+        .where(Decision.initiative_id == Initiative.id, Decision.to_phase == Phase.PILOT.value)
+        .correlate(Initiative)
+        .scalar_subquery()
+    )
+    own_submissions = select(Submission.id).where(Submission.submitter_id == user.id)
+    todo = (
+        Initiative.phase == Phase.PILOT.value,
+        Initiative.origin_submission_id.in_(own_submissions)
+        | (Initiative.origin_submission_id.is_(None) & (Initiative.created_by_id == user.id)),
+        ~exists().where(
+            PilotReport.initiative_id == Initiative.id, PilotReport.pilot_round == this_round
+        ),
+    )
+    count = db.session.scalar(select(func.count(Initiative.id)).where(*todo)) or 0
+    items = (
+        db.session.scalars(
+            select(Initiative)
+            .where(*todo)
+            .order_by(Initiative.title, Initiative.id)
+            .limit(LIST_LENGTH)
+        ).all()
+        if count
+        else []
+    )
+    return Listed(count, list(items))
+
+
 def waiting_for(user, today: date) -> Waiting:
     waiting = Waiting()
+    waiting.to_report = _to_report(user)
     if user.has_role(Role.EMPLOYEE):
         waiting.drafts = _own(user, State.DRAFT)
         waiting.info_requested = _own(user, State.AWAITING_INFO)

@@ -236,6 +236,12 @@ def store(submission, checked: CheckedUpload, *, purpose: str = "attachment") ->
     return attachment
 
 
+def write(checked: CheckedUpload) -> tuple[str, int]:
+    """Sanitise and write a checked file for another capability's own file rows (a pilot
+    report's attachments): its stored name and size."""
+    return _write(checked)
+
+
 def _write(checked: CheckedUpload) -> tuple[str, int]:
     """Sanitise and write the file under a new random name; its name and size."""
     data = sanitise_image(checked.data, checked.content_type)
@@ -361,3 +367,24 @@ def delete_files(session: Session) -> None:
 def keep_files(session: Session, previous_transaction) -> None:
     """Session hook (after_soft_rollback): a rolled back deletion keeps its files."""
     session.info.pop(FILES_TO_DELETE, None)
+
+
+def download(stored_file):
+    """The answer that sends a stored file (after the caller's permission check): always as
+    a download, never run or shown by the browser; 404 when the file is missing."""
+    from flask import abort, send_file  # noqa: PLC0415 - only the download views use them
+
+    data = read_file(stored_file)  # from the folder or the object store, never a link to it
+    if data is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=stored_file.content_type,
+        as_attachment=True,
+        download_name=stored_file.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 from flask import (
@@ -13,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -700,20 +698,7 @@ def _send_attachment(submission: Submission, attachment_id: int):
     found = db.session.get(Attachment, attachment_id)
     if found is None or found.submission_id != submission.id:
         abort(404)
-    data = uploads.read_file(found)  # from the folder or the object store, never a link to it
-    if data is None:
-        abort(404)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=found.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download(found)
 
 
 # --- residents' private link -------------------------------------------------------------

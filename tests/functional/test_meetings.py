@@ -13,7 +13,14 @@ from portal.evaluation.models import AgendaItem, Decision, Phase, PriorityMeetin
 from portal.extensions import db as _db
 from tests.conftest import csrf_from, post_form
 from tests.factories import make_user
-from tests.process_factories import area, make_initiative, make_meeting, put_on_agenda, rate_all
+from tests.process_factories import (
+    area,
+    make_initiative,
+    make_meeting,
+    put_on_agenda,
+    rate_all,
+    write_pilot_report,
+)
 
 
 def _decide(client, meeting, item, **data):
@@ -151,6 +158,8 @@ def test_pilot_failure_needs_the_next_phase_and_can_go_back_to_concept(client, l
     login_as(Role.PROCESS_SUPPORT)
     meeting = make_meeting()
     initiative = make_initiative(phase=Phase.PILOT)
+    write_pilot_report(initiative, "pilot_failure")
+    _db.session.commit()
     (item,) = put_on_agenda(meeting, initiative)
     response = _decide(client, meeting, item, outcome="pilot_failure", rationale="Lärdomar.")
     assert response.status_code == 422

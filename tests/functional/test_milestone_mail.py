@@ -31,6 +31,7 @@ from portal.triage import services as triage_services
 from portal.types import today_in_stockholm
 from tests.browser import Browser, flashes, links_in, path_of
 from tests.factories import make_call, make_user
+from tests.process_factories import write_pilot_report
 
 AREA = "Alla barn och unga uppnår sin fulla potential"
 SECRET_RATIONALE = "Internt: budgeten räcker bara till en pilot."
@@ -100,12 +101,21 @@ def decide(initiative: Initiative, outcome: Outcome, rationale: str, core) -> De
 
 
 def to_pilot_success(initiative: Initiative, core) -> list[Decision]:
-    """Idéfas → Konceptfas → Pilotfas → (Total framgång) Implementeringsfas."""
-    return [
+    """Idéfas → Konceptfas → Pilotfas → (the pilot report, then Total framgång)
+    Implementeringsfas."""
+    decisions = [
         decide(initiative, Outcome.GO_ON, "Många vill vara med.", core),
         decide(initiative, Outcome.GO_ON, SECRET_RATIONALE, core),
-        decide(initiative, Outcome.PILOT_SUCCESS, "Piloten mötte behovet.", core),
     ]
+    _reported(initiative)
+    decisions.append(decide(initiative, Outcome.PILOT_SUCCESS, "Piloten mötte behovet.", core))
+    return decisions
+
+
+def _reported(initiative: Initiative) -> None:
+    """The pilot's report, which its outcome needs first."""
+    write_pilot_report(fresh(Initiative, initiative.id))
+    _db.session.commit()
 
 
 def send_digests(app, days_ahead: int = 1) -> list[str]:

@@ -15,7 +15,12 @@ from portal.evaluation.models import Outcome, Phase
 from portal.evaluation.rules import AlreadyDone, EvaluationRefused
 from portal.extensions import db as _db
 from tests.factories import make_user
-from tests.process_factories import make_initiative, make_meeting, put_on_agenda
+from tests.process_factories import (
+    make_initiative,
+    make_meeting,
+    put_on_agenda,
+    write_pilot_report,
+)
 
 HELD = date(2026, 3, 12)
 AFTER = date(2026, 3, 13)
@@ -103,6 +108,7 @@ def test_a_decision_taken_since_the_page_was_loaded_names_who_recorded_it_when_k
     _db.session.commit()
     message = str(services.decided_since(earlier))
     assert "beslutat" in message and "registrerat av" not in message
+    write_pilot_report(initiative)
     later = decide(
         initiative,
         outcome=Outcome.PILOT_SUCCESS,

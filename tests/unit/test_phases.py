@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEntry
-from portal.evaluation.models import Decision, Initiative, Outcome, Phase
+from portal.evaluation.models import PILOT_OUTCOMES, Decision, Initiative, Outcome, Phase
 from portal.evaluation.phases import DECISIONS, DecisionNotAllowed, allowed, decide
+from portal.evaluation.pilot_reports.rounds import PilotReportMissing
 from portal.reference.models import FocusArea
+from tests.process_factories import write_pilot_report
 
 ALL = list(product(Phase, Outcome, Phase))
 EXPECTED_ALLOWED = {
@@ -69,6 +71,8 @@ def _initiative(phase: Phase) -> Initiative:
 @pytest.mark.parametrize(("phase", "outcome", "to_phase"), ALL)
 def test_decide_allows_exactly_the_table(db, phase, outcome, to_phase):
     initiative = _initiative(phase)
+    if outcome in PILOT_OUTCOMES:
+        write_pilot_report(initiative, outcome)  # a pilot outcome needs the pilot's report
     if (phase, outcome, to_phase) in EXPECTED_ALLOWED:
         decision = decide(
             initiative,
@@ -105,3 +109,28 @@ def test_decide_allows_exactly_the_table(db, phase, outcome, to_phase):
                 actor=None,
             )
         assert initiative.phase == phase
+
+
+@pytest.mark.parametrize("outcome", PILOT_OUTCOMES)
+def test_a_pilot_outcome_needs_the_report_of_the_current_pilot(db, outcome):
+    initiative = _initiative(Phase.PILOT)
+    to_phase = next(iter(DECISIONS[Phase.PILOT][outcome]))
+    with pytest.raises(PilotReportMissing):
+        decide(initiative, outcome=outcome, to_phase=to_phase, rationale="Klart.",
+               decided_on=date(2026, 11, 23), actor=None)  # fmt: skip
+    assert initiative.phase == Phase.PILOT
+    write_pilot_report(initiative, outcome)
+    decide(initiative, outcome=outcome, to_phase=to_phase, rationale="Klart.",
+           decided_on=date(2026, 11, 23), actor=None)  # fmt: skip
+    assert initiative.phase == to_phase
+
+
+def test_a_pilot_run_again_needs_a_report_of_its_own(db):
+    initiative = _initiative(Phase.PILOT)
+    write_pilot_report(initiative, Outcome.PILOT_PARTIAL)
+    decide(initiative, outcome=Outcome.PILOT_PARTIAL, to_phase=Phase.PILOT, rationale="Igen.",
+           decided_on=date(2026, 11, 23), actor=None)  # fmt: skip
+    db.session.flush()
+    with pytest.raises(PilotReportMissing):  # the first pilot's report is not this one's
+        decide(initiative, outcome=Outcome.PILOT_SUCCESS, to_phase=Phase.IMPLEMENTATION,
+               rationale="Klart.", decided_on=date(2026, 11, 24), actor=None)  # fmt: skip

@@ -45,6 +45,8 @@ from portal.evaluation.permissions import (
     can_view_initiatives,
     is_requested_expert,
 )
+from portal.evaluation.pilot_reports.rounds import current_report
+from portal.evaluation.pilot_reports.services import reports_of
 from portal.evaluation.responses import (
     already_done,
     load_initiative,
@@ -174,6 +176,9 @@ def initiative_page(
         # the process section; its forms lead back to this page (not to the address posted to)
         "panel": process_panel(initiative, {"next": f"/initiativ/{initiative.id}"}),
         "locked": services.ratings_locked(initiative),
+        "pilot_reports": reports_of(initiative),
+        "pilot_report_missing": initiative.phase == Phase.PILOT
+        and current_report(initiative) is None,
         "phase_labels": PHASE_LABELS,
         "function_labels": FUNCTION_LABELS,
         "type_labels": TYPE_LABELS,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.evaluation.models import (
     PHASE_LABELS,
+    PILOT_OUTCOMES,
     AgendaItem,
     Decision,
     Initiative,
@@ -22,6 +23,7 @@ from portal.evaluation.models import (
     PriorityMeeting,
 )
 from portal.evaluation.phases import DECISIONS, DecisionNotAllowed, decide
+from portal.evaluation.pilot_reports.rounds import require_report
 from portal.evaluation.rules import (
     AlreadyDone,
     EvaluationRefused,
@@ -287,6 +289,8 @@ def record_decision(
             raise EvaluationRefused(_l("Initiativet står inte på primötets dagordning."))
         if initiative.id in decided_initiative_ids(meeting):
             raise EvaluationRefused(_l("Primötet har redan fattat ett beslut om initiativet."))
+    if Outcome(outcome) in PILOT_OUTCOMES and initiative.phase == Phase.PILOT:
+        require_report(initiative)  # said before the phase is asked for (decide() checks too)
     if not to_phase:
         targets = DECISIONS[Phase(initiative.phase)].get(Outcome(outcome), frozenset())
         if len(targets) > 1:

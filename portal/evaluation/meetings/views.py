@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -45,6 +46,7 @@ from portal.evaluation.permissions import (
     STAFF,
 )
 from portal.evaluation.phases import DECISIONS, DecisionNotAllowed
+from portal.evaluation.pilot_reports.rounds import PilotReportMissing
 from portal.evaluation.responses import (
     actor,
     already_done,
@@ -117,6 +119,12 @@ def _decision_refused(initiative_id: int, form, refused: Exception, *, item=None
     if isinstance(refused, DecisionNotAllowed):
         form.form_errors.append(
             not_allowed_text(initiative, form.outcome.data, form.to_phase.data or None)
+        )
+    elif isinstance(refused, PilotReportMissing):  # what was entered stays in the form
+        form.form_errors.append(
+            Markup('{} <a href="{}">{}</a>').format(
+                str(refused.message), refused.report_url, _("Skriv pilotrapporten")
+            )
         )
     elif isinstance(refused, services.PhaseNeeded):
         form.to_phase.errors.append(str(refused.message))

@@ -1,0 +1,1 @@
+"""Pilot reports: the report that ends each pilot round, written before its outcome is decided."""
