@@ -2,7 +2,7 @@
 (pilot_report_files).
 
 Revision ID: 22c1653d06e9
-Revises: 8dfddd99c6f0
+Revises: 921f79aa91ff
 Create Date: 2026-12-04 16:15:46.658949
 
 """
@@ -14,7 +14,7 @@ import portal.types
 
 # revision identifiers, used by Alembic.
 revision = '22c1653d06e9'
-down_revision = '8dfddd99c6f0'
+down_revision = '921f79aa91ff'
 branch_labels = None
 depends_on = None
 
