@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal import audit
 from portal.evaluation.models import Initiative
-from portal.evaluation.rules import EvaluationRefused
+from portal.evaluation.rules import EvaluationRefused, lock
 from portal.extensions import db
 from portal.reference.goals import Goal, GoalName, in_goal_order
 from portal.types import UTCDateTime, utcnow
@@ -93,6 +93,8 @@ def set_goals(
 
     Refuses (GoalsConflict) when the initiative changed since `expected_version`, and a goal
     that is not offered (EvaluationRefused)."""
+    lock(Initiative, initiative.id)  # two people at once: the second waits, then sees the first
+    db.session.refresh(initiative)
     if expected_version != initiative.version:
         raise GoalsConflict(CONFLICT)
     offered = {g.id: g for g in goals_in_force(initiative.portfolio_id, today)}

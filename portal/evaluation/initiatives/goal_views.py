@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import Role
@@ -87,7 +88,7 @@ def initiative_goals(initiative_id: int):
             today=today_in_stockholm(),
         )
         db.session.commit()
-    except (goals.GoalsConflict, StaleDataError):
+    except (goals.GoalsConflict, StaleDataError, IntegrityError):
         db.session.rollback()
         initiative = load_initiative(initiative_id)
         g.goal_form = _form(initiative)
