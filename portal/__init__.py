@@ -76,7 +76,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ddl.install_session_hooks()
     from portal.accessibility.views import bp as accessibility_bp
     from portal.accounts.views import bp as accounts_bp
-    from portal.admin import opendata_views, sso_views  # noqa: F401  (routes on admin_bp)
+    from portal.admin import goal_views, opendata_views, sso_views  # noqa: F401  (routes on admin_bp)
     from portal.admin.views import bp as admin_bp
     from portal.api.token_views import bp as api_tokens_bp
     from portal.api.views import bp as api_bp

@@ -8,6 +8,7 @@ from portal.api.models import ApiToken  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.board.monthly import SubmissionMonth, SubmitterMonth  # noqa: F401
 from portal.calls.models import Call  # noqa: F401, E402
+from portal.evaluation.goals import InitiativeGoal  # noqa: F401
 from portal.evaluation.models import (  # noqa: F401, E402
     AgendaItem,
     ConflictOfInterest,
@@ -27,6 +28,7 @@ from portal.intents import Intent  # noqa: F401
 from portal.mail.models import OutboxMessage  # noqa: F401
 from portal.notifications.models import MilestoneOptOut, SubmitterNotification  # noqa: F401
 from portal.privacy.models import RetentionRule, SubmissionRecord  # noqa: F401
+from portal.reference.goals import Goal, GoalName  # noqa: F401
 from portal.reference.models import (  # noqa: F401
     Agenda2030Goal,
     Criterion,

@@ -46,6 +46,10 @@ ACTION_LABELS = {
     "focus_area_created": _l("Fokusområdet tillagt"),
     "focus_area_updated": _l("Fokusområdet ändrat"),
     "focus_area_renamed": _l("Nytt namn på fokusområde"),
+    "goal_created": _l("Målet tillagt"),
+    "goal_updated": _l("Målet ändrat"),
+    "goal_renamed": _l("Nytt namn på målet"),
+    "goal_ended": _l("Målet avslutat"),
     "perspective_created": _l("Perspektivet tillagt"),
     "perspective_updated": _l("Perspektivet ändrat"),
     # Security events (portal/accounts/security_events.py).

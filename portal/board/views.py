@@ -2,7 +2,7 @@
 
 The dashboard costs the same number of SQL statements whatever the data size: two for the
 filter options, one for the inflow table, one for the funnel, seven for the follow-up
-figures (tests/functional/test_board.py counts them).
+figures, two for the portfolio per goal (tests/functional/test_board.py counts them).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.board import exports
+from portal.board import exports, goals
 from portal.board.dashboard import inflow_table
 from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
 from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
@@ -54,6 +54,10 @@ def _context() -> dict:
         "today": filters.today,
         "period_labels": PERIOD_LABELS,
         "per_labels": PER_LABELS,
+        # the portfolio per goal (portal/board/goals.py, templates/board/_goals.html)
+        "goal_areas": goals.per_goal(filters.scope, {p.id: p.name for p in options.portfolios}),
+        "goal_phases": goals.PHASES,
+        "goal_phase_labels": goals.PHASE_LABELS,
         "choices": {
             "portfolio": [(p.id, p.label) for p in options.portfolios],
             "source": [(inbox_query.RESIDENTS, _("Invånare"))]

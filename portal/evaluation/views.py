@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import views as _funding  # noqa: F401  (its routes)
+from portal.evaluation.initiatives import goal_views as _goals  # noqa: F401
 from portal.evaluation.initiatives import rating_views as _ratings  # noqa: F401
 from portal.evaluation.initiatives import views as _initiatives  # noqa: F401
 from portal.evaluation.insights import views as _insights  # noqa: F401

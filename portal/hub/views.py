@@ -19,6 +19,7 @@ from portal import paging
 from portal.accounts.models import Role
 from portal.calls.models import Audience, Call
 from portal.calls.services import slugify
+from portal.evaluation import goals as initiative_goals
 from portal.evaluation.models import PHASE_LABELS, Decision, Initiative, Insight, Phase
 from portal.evaluation.signals import initiative_page_shown
 from portal.extensions import db, htmx
@@ -30,6 +31,7 @@ from portal.hub.models import Publication
 from portal.links import external_url
 from portal.permissions import public as public_view
 from portal.permissions import roles_required
+from portal.reference.goals import GoalKind
 from portal.reference.models import Portfolio
 from portal.submissions import signals as submission_signals
 from portal.submissions.models import FUNCTION_LABELS, TYPE_LABELS
@@ -116,6 +118,7 @@ def initiative(initiative_id: int, slug: str | None = None):
         shown=shown,
         initiative=found,
         area_name=listing.current_area_names().get(found.portfolio_id, found.focus_area.name),
+        goals=initiative_goals.linked_goals([found.id]).get(found.id, []),
         phase_labels=PHASE_LABELS,
         function_labels=FUNCTION_LABELS,
         type_labels=TYPE_LABELS,
@@ -184,6 +187,12 @@ def showroom(portfolio_id: int, slug: str | None = None):
         "board",
         name=name,
         portfolio_id=portfolio_id,
+        # the focus area's societal goals in force: what its portfolio works towards
+        missions=[
+            g
+            for g in initiative_goals.goals_in_force(portfolio_id, public.today())
+            if g.kind == GoalKind.SOCIETAL
+        ],
         columns=columns,
         total=len(ongoing),
         page=page,
