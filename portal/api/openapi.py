@@ -232,6 +232,20 @@ OPEN_DATA_SCHEMAS = {
             ),
             "phase": {"enum": OPEN_DATA_PHASES, "description": "Fasen som allmänheten ser i dag."},
             "phase_label": {"type": "string", "description": "Fasens svenska namn."},
+            "goals": {
+                "type": "array",
+                "description": "Samhällsmål och effektmål som initiativet arbetar mot.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kind": {"enum": ["societal", "effect"]},
+                        "title": {"type": "string", "description": "Målets nuvarande namn."},
+                    },
+                    "required": ["id", "kind", "title"],
+                    "additionalProperties": False,
+                },
+            },
             "parties": {"type": "array", "items": {"type": "string"}},
             "first_published": {"type": ["string", "null"], "format": "date"},
             "last_published": {"type": ["string", "null"], "format": "date"},
@@ -247,7 +261,7 @@ OPEN_DATA_SCHEMAS = {
             "url": {"type": "string", "format": "uri", "description": "Sidan i hubben."},
         },
         "required": [
-            "id", "title", "focus_area", "phase", "phase_label", "parties", "first_published",
+            "id", "title", "focus_area", "phase", "phase_label", "goals", "parties", "first_published",
             "last_published", "phase_since", "summary", "url",
         ],
         "additionalProperties": False,

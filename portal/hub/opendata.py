@@ -26,11 +26,13 @@ from sqlalchemy import func, select
 
 from portal.board.exports import safe_text
 from portal.calls.services import slugify
+from portal.evaluation import goals as initiative_goals
 from portal.evaluation.models import PHASE_LABELS, Decision, Initiative, Phase
 from portal.extensions import db
 from portal.hub import listing, public
 from portal.hub.models import Publication
 from portal.links import external_url
+from portal.reference.goals import Goal
 from portal.reference.models import FocusArea, Party
 from portal.texts import settings
 from portal.texts.models import SiteSetting
@@ -45,6 +47,7 @@ COLUMNS = (
     "focus_area",
     "phase",
     "phase_label",
+    "goals",
     "parties",
     "first_published",
     "last_published",
@@ -52,7 +55,7 @@ COLUMNS = (
     "summary",
     "url",
 )
-PARTY_SEPARATOR = "; "
+PARTY_SEPARATOR = "; "  # parties and goals in a CSV cell
 # The theme the data portal files the dataset under (EU data theme vocabulary): government
 # and public sector.
 THEME = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
@@ -100,6 +103,9 @@ def version(kind: str) -> Version:
             select(SiteSetting.updated_at)
             .where(SiteSetting.key == settings.OPEN_DATA_LICENCE)
             .scalar_subquery(),
+            # a goal's rename; its links move the initiative's version
+            select(func.coalesce(func.sum(Goal.version), 0)).scalar_subquery(),
+            select(func.max(Goal.updated_at)).scalar_subquery(),
         )
     ).one()
     (
@@ -115,8 +121,10 @@ def version(kind: str) -> Version:
         party_max,
         party_names,
         licence_changed,
+        goal_versions,
+        goal_changed,
     ) = row
-    times = [EPOCH, publication_changed, decision_recorded, licence_changed]
+    times = [EPOCH, publication_changed, decision_recorded, licence_changed, goal_changed]
     if last_decided is not None:  # a decision becomes public on its day
         times.append(datetime.combine(last_decided, time(), STOCKHOLM))
     changed = max(_utc(t) for t in times if t is not None).replace(microsecond=0)
@@ -132,6 +140,7 @@ def version(kind: str) -> Version:
             int(focus_area_names),
             party_max,
             int(party_names),
+            int(goal_versions),
             settings.get_setting(settings.OPEN_DATA_LICENCE),
             today.isoformat(),
             changed.isoformat(),
@@ -175,6 +184,7 @@ def initiatives() -> list[dict]:
             .group_by(Decision.initiative_id)
         ).all()
     )
+    goals = initiative_goals.linked_goals(ids)
     out = []
     with force_locale("sv"):
         for initiative, publication in rows:
@@ -190,6 +200,10 @@ def initiatives() -> list[dict]:
                     },
                     "phase": phase,
                     "phase_label": str(PHASE_LABELS[Phase(phase)]),
+                    "goals": [
+                        {"id": g.id, "kind": g.kind, "title": g.title}
+                        for g in goals.get(initiative.id, [])
+                    ],
                     "parties": parties.get(initiative.id, []),
                     "first_published": _day(
                         publication.first_published_at or publication.published_at
@@ -221,7 +235,7 @@ def as_json(items: list[dict], changed: datetime) -> dict:
         "title": "Samhällskontraktets initiativ",
         "description": (
             "Initiativ som är publicerade i Samhällskontraktets öppna hubb: namn, "
-            "fokusområde, fas, parter, datum, sammanfattning och länk."
+            "fokusområde, mål, fas, parter, datum, sammanfattning och länk."
         ),
         "license": licence.iri,
         "modified": changed.isoformat(),
@@ -241,6 +255,7 @@ def as_csv(items: list[dict]) -> str:
             **item,
             "focus_area_id": item["focus_area"]["id"],
             "focus_area": item["focus_area"]["name"],
+            "goals": PARTY_SEPARATOR.join(g["title"] for g in item["goals"]),
             "parties": PARTY_SEPARATOR.join(item["parties"]),
         }
         writer.writerow([safe_text(flat[c]) for c in COLUMNS])
@@ -317,11 +332,11 @@ def catalogue(changed: datetime, contact_email: str) -> dict:
         ),
         "dcterms:description": _text(
             "Initiativ som parterna i Samhällskontraktet driver och som är publicerade i den "
-            "öppna hubben: namn, fokusområde, fas, deltagande organisationer, datum, "
+            "öppna hubben: namn, fokusområde, mål, fas, deltagande organisationer, datum, "
             "sammanfattning och länk till initiativets sida. Uppdateras när ett initiativ "
             "publiceras, byter fas eller avpubliceras.",
             "Initiatives run by the parties of Samhällskontraktet and published in its open "
-            "hub: name, focus area, phase, participating organisations, dates, summary and a "
+            "hub: name, focus area, goals, phase, participating organisations, dates, summary and a "
             "link to the initiative's page. Updated when an initiative is published, changes "
             "phase or is unpublished.",
         ),

@@ -16,12 +16,14 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEntry
+from portal.evaluation.goals import InitiativeGoal
 from portal.evaluation.models import Decision, Phase
 from portal.extensions import db as _db
 from portal.hub import services
 from portal.texts.models import SiteSetting
 from tests.conftest import csrf_from, post_form
 from tests.factories import make_call
+from tests.functional.test_goals import make_goal
 from tests.hub_factories import make_hub_initiative, make_origin
 
 SECRET = "Hemlighetsfullt"
@@ -56,10 +58,13 @@ def published(db):
         )
     )
     walking.phase = Phase.CONCEPT
+    _db.session.flush()
+    goal = make_goal("Fler äldre bor tryggt hemma")
+    _db.session.add(InitiativeGoal(initiative_id=walking.id, goal_id=goal.id))
     quiet = make_hub_initiative("Tyst initiativ", summary=f"{SECRET} sammanfattning", fields=())
     hidden = make_hub_initiative(f"{SECRET} opublicerat", publish=False)
     _db.session.commit()
-    return {"walking": walking.id, "quiet": quiet.id, "hidden": hidden.id}
+    return {"walking": walking.id, "quiet": quiet.id, "hidden": hidden.id, "goal": goal.id}
 
 
 def rows_of(response) -> list[list[str]]:
@@ -87,6 +92,10 @@ def test_json_has_the_published_initiatives_and_only_public_fields(client, publi
     assert walking["focus_area"]["name"] == "Välmående och självständiga äldre"
     assert (walking["phase"], walking["phase_label"]) == ("concept", "Konceptfas")
     assert walking["parties"] == ["Västerås stad"]
+    assert walking["goals"] == [
+        {"id": published["goal"], "kind": "societal", "title": "Fler äldre bor tryggt hemma"}
+    ]
+    assert items[published["quiet"]]["goals"] == []
     assert walking["summary"] == "Äldre och frivilliga går tillsammans."
     assert walking["phase_since"] == "2026-03-10"
     assert date.fromisoformat(walking["first_published"])
@@ -94,7 +103,7 @@ def test_json_has_the_published_initiatives_and_only_public_fields(client, publi
     assert client.get(walking["url"].removeprefix("http://localhost")).status_code == 200
     assert items[published["quiet"]]["summary"] is None  # its summary is not published
     assert set(walking) == {
-        "id", "title", "focus_area", "phase", "phase_label", "parties", "first_published",
+        "id", "title", "focus_area", "phase", "phase_label", "goals", "parties", "first_published",
         "last_published", "phase_since", "summary", "url",
     }  # fmt: skip
     assert SECRET not in response.get_data(as_text=True)
@@ -116,16 +125,17 @@ def test_csv_is_utf8_with_bom_crlf_and_neutralises_formulas(client, published):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = rows_of(response)
     assert rows[0] == [
-        "id", "title", "focus_area_id", "focus_area", "phase", "phase_label", "parties",
+        "id", "title", "focus_area_id", "focus_area", "phase", "phase_label", "goals", "parties",
         "first_published", "last_published", "phase_since", "summary", "url",
     ]  # fmt: skip
     by_title = {r[1]: r for r in rows[1:]}
     walking = by_title["Promenadvänner i Västerås"]
     assert walking[3] == "Välmående och självständiga äldre"  # åäö intact
-    assert walking[6] == "Västerås stad" and walking[9] == "2026-03-10"
-    assert by_title["Tyst initiativ"][10] == ""
+    assert walking[6] == "Fler äldre bor tryggt hemma"
+    assert walking[7] == "Västerås stad" and walking[10] == "2026-03-10"
+    assert by_title["Tyst initiativ"][11] == ""
     formula = by_title['\'=HYPERLINK("http://example.org","klicka")']
-    assert formula[10] == "'=1+1"  # the summary is trimmed, then neutralised
+    assert formula[11] == "'=1+1"  # the summary is trimmed, then neutralised
     assert len(rows) == 1 + 3
     assert SECRET not in response.get_data(as_text=True)
 
@@ -240,6 +250,28 @@ def test_a_renamed_initiative_is_a_new_version(client, published):
     _db.session.commit()
     response = client.get("/oppna-data/initiativ.json", headers={"If-None-Match": etag})
     assert response.status_code == 200 and "Nytt namn" in response.get_data(as_text=True)
+
+
+def test_a_renamed_goal_is_a_new_version(client, published):
+    from portal.admin import goals as goal_admin
+    from portal.reference.goals import Goal
+
+    etag = client.get("/oppna-data/initiativ.json").headers["ETag"]
+    goal = _db.session.get(Goal, published["goal"])
+    goal_admin.rename_goal(
+        goal,
+        new_title="Fler äldre bor tryggt och självständigt hemma",
+        description="",
+        measure="",
+        valid_from=date(2026, 1, 1),
+        expected_version=goal.version,
+        actor=None,
+    )
+    _db.session.commit()
+    response = client.get("/oppna-data/initiativ.json", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    walking = next(i for i in response.get_json()["initiatives"] if i["id"] == published["walking"])
+    assert walking["goals"][0]["title"] == "Fler äldre bor tryggt och självständigt hemma"
 
 
 def test_files_are_rate_limited_with_retry_after(app, client, published, monkeypatch):
