@@ -304,10 +304,14 @@ def under_gunicorn(url: str, folder: Path, secrets: dict, args) -> list[dict]:
 
 
 def markdown(rows: list[dict], times: dict[str, float], args, loads) -> str:
+    served = (
+        "in process only (`--profile`)"
+        if args.profile
+        else f"gunicorn 2 workers, `ab -c {args.concurrency} -n {args.requests}`"
+    )
     lines = [
-        f"`bench/pages.py`: {args.rows} submissions, gunicorn 2 workers, `ab -c "
-        f"{args.concurrency} -n {args.requests}`; load average {loads[0]:.1f} before, "
-        f"{loads[1]:.1f} after.",
+        f"`bench/pages.py`: {args.rows} submissions, {served}; load average "
+        f"{loads[0]:.1f} before, {loads[1]:.1f} after.",
         "",
         "| page | req/s | p50 ms | p95 ms | bare Flask req/s | share of bare Flask "
         "| in process, CPU ms/request |",
