@@ -61,16 +61,22 @@ TITLE_VOCABULARY = (
 TITLE_WORDS = TITLE_VOCABULARY.split()
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def data_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every bench that seeds with this module's functions takes."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL URL (EMPTIED first) or a SQLite URL; default: a temporary SQLite file",
     )
     parser.add_argument("--rows", type=int, default=100_000, help="submissions to seed")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed")
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = data_arguments(__doc__)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per scenario")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed")
     return parser.parse_args(argv)
 
 

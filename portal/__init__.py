@@ -25,6 +25,7 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 # Aliased: importing the portal.mail and portal.htmx modules rebinds `portal.mail`/`portal.htmx`.
 from portal.extensions import htmx as flask_htmx
 from portal.extensions import mail as flask_mail
+from portal.forms import PortalRequest
 from portal.routing import CONVERTERS
 
 
@@ -39,6 +40,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.request_class = PortalRequest  # WTForms' messages loaded once per language
     app.config.from_object(config or config_from_env())
     served = served_base_url() if app.config["ENV_NAME"] == "development" else None
     if served and not os.environ.get("BASE_URL", "").strip():
@@ -99,7 +101,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 
-    from portal import assets, errors, intents, security, templating, worker
+    from portal import assets, errors, fragments, intents, security, templating, worker
     from portal.accounts.mfa import enforce_enrolment
     from portal.cli import register_cli
     from portal.mail.services import deliver_after_request
@@ -113,6 +115,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app.after_request(deliver_after_request)
     errors.register(app)
     templating.register(app)
+    fragments.register(app)  # {% cache key %}: the call page's canvas form, rendered once
     register_cli(app)
     worker.init_app(app)
     assets.init_app(app)  # last: its WhiteNoise wraps the whole app

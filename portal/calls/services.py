@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.calls.models import Audience, Call, CallState
@@ -211,8 +212,11 @@ def visible_calls(user: Any, now: datetime) -> list[Call]:
     Staff-only calls only for employees and process support. Ordered for display: open ones
     closing soonest first, then upcoming by opening, then closed, most recent first.
     """
-    query = select(Call).where(
-        Call.published_at.is_not(None), Call.closes_at > now - RECENTLY_CLOSED
+    query = (
+        select(Call)
+        .where(Call.published_at.is_not(None), Call.closes_at > now - RECENTLY_CLOSED)
+        # The list shows each call's host and focus areas: loaded with the calls, not per call.
+        .options(joinedload(Call.host_party), selectinload(Call.focus_areas))
     )
     if not sees_staff_calls(user):
         query = query.where(Call.audience == Audience.RESIDENTS)

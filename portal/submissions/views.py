@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import (
@@ -15,11 +16,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_time
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from portal import intents
@@ -81,9 +83,9 @@ def _form(
     obj=None,
     **kwargs,
 ):
-    form_class = canvas_form_class(
-        _rules(call),
-        focus_choices=_focus_choices(call),
+    form_class = _form_class(
+        tuple(_rules(call).items()),
+        tuple(_focus_choices(call)),
         resident=resident,
         draft=draft,
         completing=completing,
@@ -95,6 +97,13 @@ def _form(
     if answering and request.method == "GET":
         form.info_answer.data = ""  # a new question: not the answer to an earlier one
     return form
+
+
+@functools.lru_cache(maxsize=256)
+def _form_class(rules: tuple, focus_choices: tuple, **flags) -> type:
+    """The form class of these rules and choices, built once (its labels are lazy: each
+    request's language still applies)."""
+    return canvas_form_class(dict(rules), focus_choices=list(focus_choices), **flags)
 
 
 def _remember_receipt(submission: Submission) -> None:
@@ -192,6 +201,8 @@ def _send_held(submission: Submission, accepted, token: str | None) -> list[str]
 
 def _render_form(call, form, *, submission=None, status=200, resident=False, held=(), similar=None):
     _ask_similar_as_typed(form)
+    privacy_text = get_text("privacy_resident") if resident else None
+    pristine = request.method == "GET" and submission is None and not held and similar is None
     return render_template(
         "submissions/form.html",
         call=call,
@@ -199,10 +210,54 @@ def _render_form(call, form, *, submission=None, status=200, resident=False, hel
         submission=submission,
         resident=resident,
         held=held,
-        privacy_text=get_text("privacy_resident") if resident else None,
+        privacy_text=privacy_text,
         similar=similar or [],
         similar_asked=similar is not None,
+        fragment_key=_fragment_key(call, form, resident, privacy_text) if pristine else None,
     ), status
+
+
+_NOT_TYPED = (None, "", False, [])
+_UNIQUE_PER_REQUEST = ("CSRFTokenField", "HiddenField")  # rendered outside the fragment
+
+
+def _fragment_key(call, form, resident: bool, privacy_text: str | None) -> tuple | None:
+    """The key of the form's fields as every visitor first sees them (portal/fragments.py):
+    what they are built from — each field's name, kind, whether required, attributes and
+    choices (a focus area's name as the database has it), the language, the address prefix,
+    the privacy text — and the call's id and version. None when anything was typed, chosen
+    or refused: that render is the person's own, never kept. Labels and help texts are the
+    code's (the same in a process) in the language of the key."""
+    if form.form_errors:
+        return None
+    shape = []
+    for f in form:
+        if f.type in _UNIQUE_PER_REQUEST:
+            if f.name == "upload_token" and f.data:
+                return None
+            continue
+        if f.errors or f.data not in _NOT_TYPED:
+            return None
+        choices = getattr(f, "choices", None)
+        shape.append(
+            (
+                f.name,
+                f.type,
+                f.flags.required,
+                tuple((f.render_kw or {}).items()),
+                tuple((v, t if type(t) is str else None) for v, t in choices) if choices else None,
+            )
+        )
+    return (
+        "submissions/form.html",
+        str(get_locale()),
+        request.script_root,
+        resident,
+        privacy_text,
+        call.id if call else None,
+        call.version if call else None,
+        tuple(shape),
+    )
 
 
 # --- similar ideas while writing (portal/hub/similar.py answers through signals) ----------
@@ -273,7 +328,12 @@ def _load_own(submission_id: int) -> Submission:
 
 def _load_visible_call(slug: str):
     """The call, a redirect to log in (staff-only call, anonymous visitor), or 404/403."""
-    call = db.session.scalar(select(Call).where(Call.slug == slug))
+    # The page shows the host and the focus areas: loaded with the call, not one by one.
+    call = db.session.scalar(
+        select(Call)
+        .where(Call.slug == slug)
+        .options(joinedload(Call.host_party), selectinload(Call.focus_areas))
+    )
     if call is None or (call.published_at is None and not is_process_support(current_user)):
         abort(404)
     if not can_see_call(current_user, call):
