@@ -46,7 +46,7 @@ def _context() -> dict:
         "options": options,
         "filters": filters,
         "table": inflow_table(filters, options),
-        "funnel": funnel(filters.scope),
+        "funnel": funnel(filters.scope, follow.states[0]),
         "funnel_steps": FUNNEL_STEPS,
         "funnel_aside": FUNNEL_ASIDE,
         "follow": follow,
