@@ -232,6 +232,9 @@ def test_summarised_figures_equal_a_direct_count_over_random_data(db):
             steps.append((outcome, phase, min(day, date(2026, 6, 30))))
         initiative_from(submission, *steps, actor=core)
 
+    def on_idea(d) -> bool:
+        return d.from_phase in ("idea", "concept")
+
     school = area_named(SCHOOL).portfolio_id
     for scope in (
         Scope(date(2025, 2, 14), date(2026, 5, 9)),
@@ -279,7 +282,6 @@ def test_summarised_figures_equal_a_direct_count_over_random_data(db):
             def distinct(condition, chosen=chosen):
                 return len({d.initiative_id for d in chosen if condition(d)})
 
-            on_idea = lambda d: d.from_phase in ("idea", "concept")  # noqa: E731
             expected = {
                 "evaluated": distinct(on_idea),
                 "rejected": distinct(lambda d: on_idea(d) and d.to_phase == "closed"),
