@@ -112,9 +112,13 @@ def refresh_schema() -> None:
     """For --reuse: make the tables a newer version added, and refill the board's summaries
     (what the migrations' backfills do)."""
     db.create_all()
+    import random as _random
+
     from portal.board.monthly import refill
+    from portal.board.version import BoardVersion
 
     refill()
+    db.session.merge(BoardVersion(id=1, version=_random.getrandbits(62)))
     db.session.commit()
 
 
