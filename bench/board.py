@@ -27,7 +27,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -79,6 +79,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per scenario")
     parser.add_argument("--seed", type=int, default=2026, help="random seed")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: time a database an earlier run seeded (new tables are "
+        "made and the board's summaries refilled) instead of seeding it again",
+    )
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="count the dashboard's figures on every request, as on the first look after a "
+        "change (by default a repeated look takes them from portal/board/version.py's cache)",
+    )
+    parser.add_argument(
+        "--only", help="time only the scenarios whose name or path contains this text"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after timing, profile N more requests of each scenario in-process (cProfile) "
+        "and print the top functions by cumulative time",
+    )
     return parser.parse_args(argv)
 
 
@@ -307,21 +330,35 @@ def main(argv=None) -> int:
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     app.config["MFA_REQUIRED_ROLES"] = ()
     rng = random.Random(args.seed)
+    if args.uncached:
+        from portal.board import version
+
+        version.cached = lambda key, compute: compute()
     try:
         with app.app_context():
             dialect = db.engine.dialect.name
             began = time.perf_counter()
-            inbox.build_schema()
-            people = inbox.seed_people(rng)
-            inbox.seed_submissions(rng, people, args.rows)
-            staff = seed_board_people(people)
-            seed_process(rng, people, staff, args.initiatives)
-            _token, raw = create_token(staff["board"], "Bench", None, actor=staff["board"])
-            db.session.commit()
-            inbox.analyse()
+            if args.reuse and args.database_url:
+                inbox.refresh_schema()
+                board = db.session.scalar(select(User).where(User.email == BOARD_EMAIL))
+                _token, raw = create_token(board, "Bench", None, actor=board)
+                db.session.commit()
+                inbox.analyse()
+                rows = db.session.scalar(select(func.count()).select_from(Submission))
+                what = "reused"
+            else:
+                inbox.build_schema()
+                people = inbox.seed_people(rng)
+                inbox.seed_submissions(rng, people, args.rows)
+                staff = seed_board_people(people)
+                seed_process(rng, people, staff, args.initiatives)
+                _token, raw = create_token(staff["board"], "Bench", None, actor=staff["board"])
+                db.session.commit()
+                inbox.analyse()
+                rows, what = args.rows, "seeded"
             seeded = time.perf_counter() - began
-            cases = scenarios(app)
-        print(f"{dialect}: {args.rows} submissions seeded in {seeded:.0f} s", flush=True)
+            cases = [c for c in scenarios(app) if inbox.chosen(args.only, c[1], c[2])]
+        print(f"{dialect}: {rows} submissions {what} in {seeded:.0f} s", flush=True)
         if "board.dashboard" not in app.view_functions:
             print("(the app serves no /styrelsen yet: dashboard scenarios left out)")
         board, staff_client = app.test_client(), app.test_client()
@@ -329,11 +366,18 @@ def main(argv=None) -> int:
         inbox.login(staff_client)
         api = {"Authorization": f"Bearer {raw}"}
         print(f"\n{'database':<11} {'what':<10} {'scenario':<30} {'median ms':>10} {'p95 ms':>8}")
+        results = []
         for what, name, path in cases:
             client = staff_client if what == "inbox" else board
             headers = api if what == "api" else None
             median, p95 = inbox.measure(client, path, args.warmup, args.requests, headers)
+            results.append((f"{what}, {name}", median, p95))
             print(f"{dialect:<11} {what:<10} {name:<30} {median:>10.1f} {p95:>8.1f}", flush=True)
+        inbox.print_markdown(dialect, rows, results)
+        for what, name, path in cases if args.profile else ():
+            client = staff_client if what == "inbox" else board
+            headers = api if what == "api" else None
+            inbox.profile(f"{what}, {name}", client, path, args.profile, headers)
     finally:
         if tmp is not None:
             with app.app_context():

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -77,6 +77,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = data_arguments(__doc__)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per scenario")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: time a database an earlier run seeded instead of seeding it",
+    )
+    parser.add_argument(
+        "--only", help="time only the scenarios whose name or path contains this text"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after timing, profile N more requests of each scenario in-process (cProfile)",
+    )
     return parser.parse_args(argv)
 
 
@@ -97,6 +112,20 @@ def build_schema() -> None:
     else:
         db.drop_all()
     db.create_all()
+
+
+def refresh_schema() -> None:
+    """For --reuse: make the tables a newer version added, and refill the board's summaries
+    (what the migrations' backfills do)."""
+    db.create_all()
+    import random as _random
+
+    from portal.board.monthly import refill
+    from portal.board.version import BoardVersion
+
+    refill()
+    db.session.merge(BoardVersion(id=1, version=_random.getrandbits(62)))
+    db.session.commit()
 
 
 def seed_people(rng: random.Random) -> dict:
@@ -293,6 +322,39 @@ def measure(
     return statistics.median(times), p95
 
 
+def chosen(only: str | None, *texts: str) -> bool:
+    return only is None or any(only in t for t in texts)
+
+
+def print_markdown(dialect: str, rows: int, results: list[tuple[str, float, float]]) -> None:
+    """The results as a Markdown table for README's Benchmarks section, with the load."""
+    try:
+        load = Path("/proc/loadavg").read_text().split()[:3]
+    except OSError:
+        load = ["?"]
+    print(f"\n{dialect}, {rows} submissions, load average {' '.join(load)}, median / p95 in ms:\n")
+    print(f"| scenario | {dialect} |")
+    print("|---|---|")
+    for name, median, p95 in results:
+        print(f"| {name} | {median:.0f} / {p95:.0f} |")
+    print(flush=True)
+
+
+def profile(name: str, client, url: str, requests: int, headers: dict | None = None) -> None:
+    """cProfile over `requests` more requests, the top 25 functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(url, headers=headers)
+    profiler.disable()
+    print(f"\n--- profile: {name} ({requests} requests) ---")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    print(flush=True)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     tmp = None
@@ -307,19 +369,34 @@ def main(argv=None) -> int:
         with app.app_context():
             dialect = db.engine.dialect.name
             began = time.perf_counter()
-            build_schema()
-            people = seed_people(rng)
-            seed_submissions(rng, people, args.rows)
-            analyse()
+            if args.reuse and args.database_url:
+                refresh_schema()
+                analyse()
+                people = {"parties": list(db.session.scalars(select(Party.id).order_by(Party.id)))}
+                rows, what = (
+                    db.session.scalar(select(func.count()).select_from(Submission)),
+                    "reused",
+                )
+            else:
+                build_schema()
+                people = seed_people(rng)
+                seed_submissions(rng, people, args.rows)
+                analyse()
+                rows, what = args.rows, "seeded"
             seeded = time.perf_counter() - began
-            cases = scenarios(people)
-        print(f"{dialect}: {args.rows} submissions seeded in {seeded:.0f} s", flush=True)
+            cases = [c for c in scenarios(people) if chosen(args.only, *c)]
+        print(f"{dialect}: {rows} submissions {what} in {seeded:.0f} s", flush=True)
         client = app.test_client()
         login(client)
         print(f"\n{'database':<11} {'scenario':<30} {'median ms':>10} {'p95 ms':>8}")
+        results = []
         for name, path in cases:
             median, p95 = measure(client, path, args.warmup, args.requests)
+            results.append((name, median, p95))
             print(f"{dialect:<11} {name:<30} {median:>10.1f} {p95:>8.1f}", flush=True)
+        print_markdown(dialect, rows, results)
+        for name, path in cases if args.profile else ():
+            profile(name, client, path, args.profile)
     finally:
         if tmp is not None:
             with app.app_context():

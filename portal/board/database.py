@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal import ddl
+from portal.board import version
 from portal.board.monthly import MONTHS, SUBMITTERS
 
 ddl.declare(
@@ -22,5 +23,14 @@ ddl.declare(
         guarded_by="tests/functional/test_board_monthly.py",
         sqlite=SUBMITTERS.sqlite_ddl(),
         postgresql=SUBMITTERS.postgres_ddl(),
+    ),
+    ddl.Objects(
+        name="board_version triggers",
+        why="The board's figures are cached per process for a data version that triggers on "
+        "every table the board counts replace in the same transaction as each change, so a "
+        "cached figure is never older than the data.",
+        guarded_by="tests/functional/test_board_cache.py",
+        sqlite=version.SQLITE_DDL,
+        postgresql=version.POSTGRES_DDL,
     ),
 )

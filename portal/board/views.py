@@ -1,8 +1,10 @@
 """The board's dashboard (/styrelsen), its printable report and the exports.
 
 The dashboard costs the same number of SQL statements whatever the data size: two for the
-filter options, one for the inflow table, one for the funnel, seven for the follow-up
-figures, two for the portfolio per goal (tests/functional/test_board.py counts them).
+filter options, one for the data version, and then, unless the same filters were counted at
+that version already (portal/board/version.py), one for the inflow table, one for the
+funnel, seven for the follow-up figures, and two for the portfolio per goal
+(tests/functional/test_board.py counts them).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.models import Role
-from portal.board import exports, goals
+from portal.board import exports, goals, version
 from portal.board.dashboard import inflow_table
 from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
 from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
@@ -37,16 +40,24 @@ def _read_filters():
     return options, BoardFilters.from_args(request.args, options, _today())
 
 
+def _figures(filters, options, party_names) -> tuple:
+    follow = follow_up(filters.scope)
+    follow.employees.sort(key=lambda e: party_names.get(e.party_id, "\uffff"))
+    return inflow_table(filters, options), funnel(filters.scope, follow.states[0]), follow
+
+
 def _context() -> dict:
     options, filters = _read_filters()
     party_names = {p.id: p.name for p in options.parties}
-    follow = follow_up(filters.scope)
-    follow.employees.sort(key=lambda e: party_names.get(e.party_id, "\uffff"))
+    # Counted once per data version and filters (portal/board/version.py); the labels
+    # counted with them are in the reader's language.
+    key = ("dashboard", filters.query(), filters.today, str(get_locale()))
+    table, funnel_now, follow = version.cached(key, lambda: _figures(filters, options, party_names))
     return {
         "options": options,
         "filters": filters,
-        "table": inflow_table(filters, options),
-        "funnel": funnel(filters.scope),
+        "table": table,
+        "funnel": funnel_now,
         "funnel_steps": FUNNEL_STEPS,
         "funnel_aside": FUNNEL_ASIDE,
         "follow": follow,

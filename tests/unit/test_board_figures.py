@@ -189,3 +189,107 @@ def test_follow_up_of_an_empty_period(fixture):
     assert all((f.current, f.previous) == (0, 0) for f in result.figures)
     assert result.employees == []
     assert result.budgets == [BudgetLine(2024, None, 0)]
+
+
+def test_summarised_figures_equal_a_direct_count_over_random_data(db):
+    """The funnel's states and the ideas and needs (read once from the monthly summary and
+    the partial months at the edges) and the decision figures (grouped per initiative) equal
+    counts made directly from submissions and decisions, for spans that start and end
+    mid-month, whole months and a span within one month."""
+    import random
+
+    from portal.evaluation.models import Decision
+    from portal.submissions.models import Submission
+
+    rng = random.Random(18)
+    core = make_user(roles={Role.CORE_TEAM})
+    parties = ["Västerås stad", "Eskilstuna kommun", None]
+    areas = [SCHOOL, ELDERLY, None]
+    states = ["received", "awaiting_info", "declined", "duplicate", "withdrawn", "in_portfolio"]
+    made = []
+    for _ in range(120):
+        at = (
+            datetime(2025, 1, 1, 12, tzinfo=UTC)
+            + (datetime(2026, 6, 30, tzinfo=UTC) - datetime(2025, 1, 1, tzinfo=UTC)) * rng.random()
+        )
+        made.append(
+            make_submission(
+                at,
+                party=rng.choice(parties),
+                area=rng.choice(areas),
+                kind=rng.choice(["idea", "challenge"]),
+                state=rng.choice(states),
+                commit=False,
+            )
+        )
+    _db.session.commit()
+    moves = [("go_on", "concept"), ("go_on", "pilot"), ("stop", "closed")]
+    for submission in rng.sample([s for s in made if s.focus_area is not None], 25):
+        day = submission.submitted_on
+        steps = []
+        for outcome, phase in moves[: rng.randint(0, 3)]:
+            day = day + (date(2026, 1, 1) - date(2025, 12, 1)) * rng.randint(0, 3)
+            steps.append((outcome, phase, min(day, date(2026, 6, 30))))
+        initiative_from(submission, *steps, actor=core)
+
+    def on_idea(d) -> bool:
+        return d.from_phase in ("idea", "concept")
+
+    school = area_named(SCHOOL).portfolio_id
+    for scope in (
+        Scope(date(2025, 2, 14), date(2026, 5, 9)),
+        Scope(date(2025, 3, 1), date(2026, 2, 28), source=party_named("Västerås stad").id),
+        Scope(date(2025, 6, 3), date(2026, 6, 20), portfolio=school),
+        Scope(date(2025, 6, 3), date(2025, 6, 27), source=RESIDENTS),
+    ):
+        in_scope = [
+            s
+            for s in _db.session.scalars(select(Submission).where(Submission.state != "draft"))
+            if scope.date_from <= s.submitted_on <= scope.date_to
+            and (scope.portfolio is None or (s.focus_area and s.focus_area.portfolio_id == school))
+            and (
+                scope.source is None
+                or (scope.source == RESIDENTS and s.party_id is None)
+                or s.party_id == scope.source
+            )
+        ]
+        got = funnel(scope)
+        assert got.received == len(in_scope)
+        for state in ("in_portfolio", "declined", "duplicate", "withdrawn"):
+            assert getattr(got, state) == sum(s.state == state for s in in_scope), state
+        assert got.still_open == sum(s.state in ("received", "awaiting_info") for s in in_scope)
+        figures = {f.key: f for f in follow_up(scope).figures}
+        assert figures["ideas"].current == sum(s.kind == "idea" for s in in_scope)
+        assert figures["needs"].current == sum(s.kind == "challenge" for s in in_scope)
+
+        decisions = list(_db.session.scalars(select(Decision)))
+        for period, which in ((scope, "current"), (scope.previous, "previous")):
+            chosen = [
+                d
+                for d in decisions
+                if period.date_from <= d.decided_on <= period.date_to
+                and (scope.portfolio is None or d.initiative.portfolio_id == school)
+                and (
+                    scope.source is None
+                    or (
+                        scope.source == RESIDENTS
+                        and d.initiative.origin_submission.party_id is None
+                    )
+                    or d.initiative.origin_submission.party_id == scope.source
+                )
+            ]
+
+            def distinct(condition, chosen=chosen):
+                return len({d.initiative_id for d in chosen if condition(d)})
+
+            expected = {
+                "evaluated": distinct(on_idea),
+                "rejected": distinct(lambda d: on_idea(d) and d.to_phase == "closed"),
+                "piloted": distinct(lambda d: d.from_phase == "concept" and d.to_phase == "pilot"),
+                "prototypes": distinct(
+                    lambda d: d.to_phase == "concept" and d.from_phase != "concept"
+                ),
+                "pilots": distinct(lambda d: d.to_phase == "pilot"),
+            }
+            for key, value in expected.items():
+                assert getattr(figures[key], which) == value, (scope, key, which)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal import ddl
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIGGER = re.compile(r"CREATE TRIGGER (?:IF NOT EXISTS )?(\w+)", re.IGNORECASE)
+TRIGGER = re.compile(r"CREATE (?:CONSTRAINT )?TRIGGER (?:IF NOT EXISTS )?(\w+)", re.IGNORECASE)
 FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)", re.IGNORECASE)
 ddl.load()
 
