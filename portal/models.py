@@ -8,6 +8,7 @@ from portal.api.models import ApiToken  # noqa: F401
 from portal.audit import AuditEntry  # noqa: F401
 from portal.board.monthly import SubmissionMonth, SubmitterMonth  # noqa: F401
 from portal.calls.models import Call  # noqa: F401, E402
+from portal.evaluation.agreement.models import AgreementEntry  # noqa: F401
 from portal.evaluation.models import (  # noqa: F401, E402
     AgendaItem,
     ConflictOfInterest,

@@ -5,11 +5,13 @@
 - meetings/views.py: priority meetings, their agenda, decisions and minutes, and a decision
   outside a meeting;
 - funding/views.py: pilot money and the budget;
-- insights/views.py: insights.
+- insights/views.py: insights;
+- agreement/views.py: students, collaborations, partners and research on an initiative.
 """
 
 from __future__ import annotations
 
+from portal.evaluation.agreement import views as _agreement  # noqa: F401  (its routes)
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import views as _funding  # noqa: F401  (its routes)
 from portal.evaluation.initiatives import rating_views as _ratings  # noqa: F401
