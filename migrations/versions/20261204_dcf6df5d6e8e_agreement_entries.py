@@ -1,4 +1,5 @@
-"""agreement entries
+"""The agreement's figures recorded on initiatives (agreement_entries): students involved, new
+collaborations, external partners and linked research projects, each dated and versioned.
 
 Revision ID: dcf6df5d6e8e
 Revises: 8dfddd99c6f0

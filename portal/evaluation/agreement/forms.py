@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import StringField, URLField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.evaluation.agreement.models import PARTNER_KIND_LABELS, EntryKind
@@ -79,8 +79,8 @@ class EntryForm(FlaskForm):
             raise ValidationError(str(_l("Välj en part.")))
 
 
-def _text(label, missing, *, max_length: int, description=None, required=True):
-    return StringField(
+def _text(label, missing, *, max_length: int, description=None, required=True, kind=StringField):
+    return kind(
         label,
         validators=[
             InputRequired(missing) if required else Optional(),
@@ -164,6 +164,7 @@ class ResearchForm(EntryForm):
         max_length=500,
         description=_l("Frivilligt. En webbadress som börjar med https://."),
         required=False,
+        kind=URLField,
     )
 
     def __init__(self, *args, **kwargs):
