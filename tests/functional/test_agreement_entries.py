@@ -206,6 +206,7 @@ def test_edit_from_the_page_and_a_stale_edit_is_refused(app, browser):
     page = browser.get(f"/initiativ/{initiative.id}")
     assert f"/initiativ/{initiative.id}/avtalet/{entry.id}" in page.text
     edit = browser.get(f"/initiativ/{initiative.id}/avtalet/{entry.id}")
+    assert edit.html.h1.get_text(strip=True) == "Ändra samarbetet"
     mine = browser.form(edit, action=f"/initiativ/{initiative.id}/avtalet/{entry.id}")
     # someone else saves first, from the same page
     other = Browser(app)

@@ -125,7 +125,7 @@ class CollaborationForm(EntryForm):
         _l("Skriv mellan vilka parter eller enheter samarbetet är."),
         max_length=300,
         description=_l(
-            "Till exempel ”Malmö stad, fritidsförvaltningen och Lunds universitet, Designvetenskaper”."
+            "Till exempel ”Västerås stad, äldreförvaltningen och Mälardalens universitet, Akademin för hälsa”."
         ),
     )
 

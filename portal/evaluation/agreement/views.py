@@ -41,6 +41,12 @@ ADD_LABELS = {
     EntryKind.PARTNER: _l("Lägg till en extern partner"),
     EntryKind.RESEARCH: _l("Lägg till ett forskningsprojekt"),
 }
+EDIT_LABELS = {
+    EntryKind.STUDENTS: _l("Ändra uppgiften om studenter"),
+    EntryKind.COLLABORATION: _l("Ändra samarbetet"),
+    EntryKind.PARTNER: _l("Ändra den externa partnern"),
+    EntryKind.RESEARCH: _l("Ändra forskningsprojektet"),
+}
 ANCHOR = "#studenter-samarbeten"
 
 
@@ -167,7 +173,7 @@ def _edit_page(initiative, entry, form, *, conflict=False, status=200):
             entry=entry,
             form=form,
             delete_form=EntryDeleteForm(formdata=None, data={"version": str(entry.version)}),
-            slug=SLUG_OF[EntryKind(entry.kind)],
+            edit_label=EDIT_LABELS[EntryKind(entry.kind)],
             conflict=conflict,
         ),
         status,
