@@ -13,7 +13,7 @@ from portal.accounts import mfa, registration
 from portal.accounts.models import Role, User, UserRole
 from portal.accounts.passwords import hash_password
 from portal.admin.demo import seed_demo_goals
-from portal.board.demo import seed_demo_follow_up
+from portal.board.demo import seed_demo_agreement, seed_demo_follow_up
 from portal.calls.demo import seed_demo_calls
 from portal.calls.models import Call
 from portal.demo_clock import on_day
@@ -447,6 +447,7 @@ def seed_demo_content() -> dict[str, int]:
         "triage": seed_demo_process(),
         "uppföljning": seed_demo_follow_up(),
         "mål": seed_demo_goals(),  # after the process: it links the demo initiatives
+        "avtalets tal": seed_demo_agreement(),
         "hubben": seed_demo_hub(),  # after the process: it publishes what the demo made
         "e-postdomäner": seed_demo_domains(),
     }

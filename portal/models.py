@@ -9,6 +9,7 @@ from portal.audit import AuditEntry  # noqa: F401
 from portal.board.monthly import SubmissionMonth, SubmitterMonth  # noqa: F401
 from portal.board.version import BoardVersion  # noqa: F401
 from portal.calls.models import Call  # noqa: F401, E402
+from portal.evaluation.agreement.models import AgreementEntry  # noqa: F401
 from portal.evaluation.goals import InitiativeGoal  # noqa: F401
 from portal.evaluation.models import (  # noqa: F401, E402
     AgendaItem,

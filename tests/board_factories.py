@@ -96,6 +96,10 @@ def initiative_from(submission: Submission, *moves: tuple[str, str, date], actor
     db.session.add(initiative)
     db.session.flush()
     for outcome, to_phase, day in moves:
+        if outcome.startswith("pilot_"):  # a pilot's outcome needs its report first
+            from tests.process_factories import write_pilot_report
+
+            write_pilot_report(initiative, outcome, actor=actor)
         decide(initiative, outcome=outcome, to_phase=to_phase, decided_on=day,
                rationale="Beslut.", actor=actor)  # fmt: skip
     db.session.commit()

@@ -7,8 +7,9 @@ live answers against its schemas.
 
 from __future__ import annotations
 
-from portal.api.params import DEFAULT_MONTHS, KINDS, MAX_DAYS
+from portal.api.params import AGREEMENT_PARAMETERS, COMPARISONS, DEFAULT_MONTHS, KINDS, MAX_DAYS
 from portal.api.services import TOKEN_PREFIX
+from portal.board.agreement import FIGURES, PARTNER_FIGURES
 from portal.board.inflow import DIMENSIONS, PERIODS, RESIDENTS
 from portal.forms import EARLIEST, LATEST
 
@@ -16,7 +17,7 @@ ERROR_CODES = (
     # 400
     "unknown_parameter", "repeated_parameter", "invalid_date", "invalid_range", "range_too_long",
     "unknown_group", "repeated_group", "too_many_periods", "unknown_focus_area", "unknown_party",
-    "invalid_kind", "empty_parameter", "bad_request",
+    "invalid_kind", "invalid_compare", "empty_parameter", "bad_request",
     # 401, 403
     "missing_token", "invalid_token", "token_revoked", "token_expired", "unauthorized", "forbidden",
     # others
@@ -131,7 +132,126 @@ PARAMETERS = [
     },
 ]
 
+
+def _agreement_parameters(
+    party_ids: list[int] | None = None, focus_area_ids: list[int] | None = None
+) -> list[dict]:
+    by_name = {p["name"]: p for p in parameters(party_ids, focus_area_ids)}
+    party = {  # here a filter on the submission an initiative came from
+        **by_name["party"],
+        "description": (
+            "Bara initiativ som kom från en källas inlämning: en parts id, eller "
+            f"`{RESIDENTS}` för invånare (som för styrelsens andra tal om initiativ). Parternas "
+            "id står i schemats enum." + EMPTY_RULE
+        ),
+    }
+    found = [by_name["from"], by_name["to"], by_name["focus_area"], party]
+    found.append(
+        {
+            "name": "compare",
+            "in": "query",
+            "description": (
+                "Jämförelseperioden: `year` (standard) samma datum ett år tidigare (fler år "
+                "när perioden är längre än ett år, så att de inte överlappar), eller "
+                "`previous` en lika lång period närmast före." + EMPTY_RULE
+            ),
+            "schema": {"enum": list(COMPARISONS)},
+        }
+    )
+    assert [p["name"] for p in found] == list(AGREEMENT_PARAMETERS)
+    return found
+
+
+AGREEMENT_KEYS = [key for key, _kind, _label, _text in FIGURES]
+AGREEMENT_FIGURE_KEYS = AGREEMENT_KEYS + [f"partners_{kind.value}" for kind in PARTNER_FIGURES]
+_PAIR = {
+    "type": "object",
+    "properties": {
+        "period": {"type": "integer", "minimum": 0},
+        "comparison": {"type": "integer", "minimum": 0},
+    },
+    "required": ["period", "comparison"],
+    "additionalProperties": False,
+}
+
 SCHEMAS = {
+    "Agreement": {
+        "type": "object",
+        "description": (
+            "Avtalets uppföljningstal: studenter (antal), nya samarbeten, externa partner "
+            "(och av dem per slag) och forskningsprojekt som processtödet registrerat på "
+            "initiativ, med datum i perioden respektive jämförelseperioden."
+        ),
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "comparison": {
+                "type": "object",
+                "properties": {
+                    "compare": {"enum": list(COMPARISONS)},
+                    "from": {"type": "string", "format": "date"},
+                    "to": {"type": "string", "format": "date"},
+                },
+                "required": ["compare", "from", "to"],
+                "additionalProperties": False,
+            },
+            "filters": {
+                "type": "object",
+                "properties": {
+                    "focus_area": {"type": ["integer", "null"]},
+                    "party": {"oneOf": [{"type": ["integer", "null"]}, {"const": RESIDENTS}]},
+                },
+                "required": ["focus_area", "party"],
+                "additionalProperties": False,
+            },
+            "figures": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"enum": AGREEMENT_FIGURE_KEYS},
+                        "name": {"type": "string"},
+                        "part_of": {
+                            "type": ["string", "null"],
+                            "description": "Talet som det här är en del av (”varav”).",
+                        },
+                        "period": {"type": "integer", "minimum": 0},
+                        "comparison": {"type": "integer", "minimum": 0},
+                    },
+                    "required": ["key", "name", "part_of", "period", "comparison"],
+                    "additionalProperties": False,
+                },
+            },
+            "parties": {
+                "type": "array",
+                "description": (
+                    "Per part som uppgifterna anger; party null: utan part (en extern partner "
+                    "behöver inte ange någon). Bara parter med något i någon av perioderna."
+                ),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "party": {
+                            "oneOf": [
+                                {"type": "null"},
+                                _reference({"type": "integer"}, "Parten."),
+                            ]
+                        },
+                        "figures": {
+                            "type": "object",
+                            "properties": {key: _PAIR for key in AGREEMENT_KEYS},
+                            "required": AGREEMENT_KEYS,
+                            "additionalProperties": False,
+                        },
+                    },
+                    "required": ["party", "figures"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["from", "to", "comparison", "filters", "figures", "parties"],
+        "additionalProperties": False,
+    },
     "Inflow": {
         "type": "object",
         "properties": {
@@ -341,10 +461,7 @@ OPEN_DATA_PATHS = {
 }
 
 
-def document(
-    party_ids: list[int] | None = None,
-    focus_area_ids: list[int] | None = None,
-) -> dict:
+def _responses(schema: str) -> dict:
     unauthorized_header = {
         "WWW-Authenticate": {
             "description": 'Bearer, med error="invalid_token" när en nyckel skickades.',
@@ -352,12 +469,35 @@ def document(
         }
     }
     return {
+        "200": {
+            "description": "Siffrorna.",
+            "content": {"application/json": {"schema": _ref(schema)}},
+        },
+        "400": _error("En parameter är fel, tom eller okänd; `parameter` säger vilken."),
+        "401": _error(
+            "Ingen, okänd, återkallad eller utgången API-nyckel.",
+            headers=unauthorized_header,
+        ),
+        "403": _error("Nyckelns användare saknar behörighet eller är avstängd."),
+        "429": _error(
+            "För många anrop med samma nyckel; vänta och försök igen.",
+            headers=RETRY_AFTER,
+        ),
+    }
+
+
+def document(
+    party_ids: list[int] | None = None,
+    focus_area_ids: list[int] | None = None,
+) -> dict:
+    return {
         "openapi": "3.1.0",
         "info": {
             "title": "Samhällskontraktets idéportal – API för uppföljning",
             "version": "1.0.0",
             "description": (
-                "Läs-API för parternas egen uppföljning av inflödet av utmaningar och idéer. "
+                "Läs-API för parternas egen uppföljning av inflödet av utmaningar och idéer, "
+                "och av avtalets tal om studenter, samarbeten, partner och forskning. "
                 "Samma siffror som styrelsens uppföljning; inga personuppgifter. Skapa en "
                 "personlig API-nyckel under Mitt konto → API-nycklar (styrelsen, Core Team, "
                 "processtöd och administratörer) och skicka den i huvudet "
@@ -378,24 +518,20 @@ def document(
                         "from–to, i Europe/Stockholm, grupperade enligt group."
                     ),
                     "parameters": parameters(party_ids, focus_area_ids),
-                    "responses": {
-                        "200": {
-                            "description": "Siffrorna.",
-                            "content": {"application/json": {"schema": _ref("Inflow")}},
-                        },
-                        "400": _error(
-                            "En parameter är fel, tom eller okänd; `parameter` säger vilken."
-                        ),
-                        "401": _error(
-                            "Ingen, okänd, återkallad eller utgången API-nyckel.",
-                            headers=unauthorized_header,
-                        ),
-                        "403": _error("Nyckelns användare saknar behörighet eller är avstängd."),
-                        "429": _error(
-                            "För många anrop med samma nyckel; vänta och försök igen.",
-                            headers=RETRY_AFTER,
-                        ),
-                    },
+                    "responses": _responses("Inflow"),
+                }
+            },
+            "/agreement": {
+                "get": {
+                    "operationId": "getAgreement",
+                    "summary": "Studenter, nya samarbeten, externa partner och forskningsprojekt",
+                    "description": (
+                        "Avtalets uppföljningstal för dagarna from–to bredvid "
+                        "jämförelseperioden, totalt och per part. Samma tal som styrelsens "
+                        "uppföljning."
+                    ),
+                    "parameters": _agreement_parameters(party_ids, focus_area_ids),
+                    "responses": _responses("Agreement"),
                 }
             },
             "/openapi.json": {

@@ -1,4 +1,4 @@
-"""The parameters of /api/v1/inflow, read strictly: anything wrong is a 400 naming it."""
+"""The parameters of /api/v1/inflow and /api/v1/agreement, read strictly: anything wrong is a 400 naming it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from portal.api.responses import ApiError
+from portal.board.filters import COMPARE_LABELS, DEFAULT_COMPARE
 from portal.board.inflow import DIMENSIONS, PERIODS, RESIDENTS
 from portal.extensions import db
 from portal.forms import EARLIEST, LATEST
@@ -22,6 +23,8 @@ DEFAULT_MONTHS = 12
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 POSITIVE_INT = re.compile(r"[1-9][0-9]{0,8}")
 KINDS = tuple(k.value for k in Kind)
+AGREEMENT_PARAMETERS = ("from", "to", "focus_area", "party", "compare")
+COMPARISONS = tuple(COMPARE_LABELS)  # as the dashboard: year (the default) or previous
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,62 @@ def default_from(date_to: date) -> date:
 
 
 def parse_inflow_query(args: MultiDict, today: date) -> InflowQuery:
+    value = _read(args, PARAMETERS)
+    date_from, date_to = _range(value, today)
+    return InflowQuery(
+        date_from=date_from,
+        date_to=date_to,
+        group=_group(value["group"]),
+        portfolio_id=_portfolio(value["focus_area"]) if value["focus_area"] else None,
+        source=_source(value["party"]) if value["party"] else None,
+        kind=_kind(value["kind"]) if value["kind"] else None,
+    )
+
+
+@dataclass(frozen=True)
+class AgreementQuery:
+    date_from: date
+    date_to: date
+    portfolio_id: int | None
+    source: int | str | None
+    compare: str
+
+
+def parse_agreement_query(args: MultiDict, today: date) -> AgreementQuery:
+    """/api/v1/agreement: the period (as /inflow), the filters, and what it is compared with."""
+    value = _read(args, AGREEMENT_PARAMETERS)
+    date_from, date_to = _range(value, today)
+    compare = value["compare"] or DEFAULT_COMPARE
+    if compare not in COMPARISONS:
+        raise ApiError(
+            400,
+            "invalid_compare",
+            _l(
+                "compare måste vara year (samma period ett år tidigare) eller previous (lika "
+                "lång period närmast före)."
+            ),
+            "compare",
+        )
+    return AgreementQuery(
+        date_from=date_from,
+        date_to=date_to,
+        portfolio_id=_portfolio(value["focus_area"]) if value["focus_area"] else None,
+        source=_source(value["party"]) if value["party"] else None,
+        compare=compare,
+    )
+
+
+def _read(args: MultiDict, parameters: tuple[str, ...]) -> dict[str, str]:
+    """Each known parameter's value ("" when absent); an unknown or repeated one is a 400."""
     for name in args:
-        if name not in PARAMETERS:
+        if name not in parameters:
             raise ApiError(
                 400,
                 "unknown_parameter",
                 _l(
                     "Okänd parameter %(name)s. Giltiga parametrar: %(valid)s.",
                     name=name,
-                    valid=", ".join(PARAMETERS),
+                    valid=", ".join(parameters),
                 ),
                 name,
             )
@@ -61,8 +111,8 @@ def parse_inflow_query(args: MultiDict, today: date) -> InflowQuery:
                 _l("Parametern %(name)s får bara anges en gång.", name=name),
                 name,
             )
-    value = {name: args.get(name, "").strip() for name in PARAMETERS}
-    for name in PARAMETERS:
+    value = {name: args.get(name, "").strip() for name in parameters}
+    for name in parameters:
         # `to=` is a mistake (a script's empty variable), not a wish for the default.
         if name in args and not value[name]:
             raise ApiError(
@@ -74,7 +124,10 @@ def parse_inflow_query(args: MultiDict, today: date) -> InflowQuery:
                 ),
                 name,
             )
+    return value
 
+
+def _range(value: dict[str, str], today: date) -> tuple[date, date]:
     date_to = _date(value["to"], "to") if value["to"] else today
     date_from = _date(value["from"], "from") if value["from"] else default_from(date_to)
     if date_from > date_to:
@@ -91,14 +144,7 @@ def parse_inflow_query(args: MultiDict, today: date) -> InflowQuery:
             _l("Perioden från from till to får vara högst tio år."),
             "to",
         )
-    return InflowQuery(
-        date_from=date_from,
-        date_to=date_to,
-        group=_group(value["group"]),
-        portfolio_id=_portfolio(value["focus_area"]) if value["focus_area"] else None,
-        source=_source(value["party"]) if value["party"] else None,
-        kind=_kind(value["kind"]) if value["kind"] else None,
-    )
+    return date_from, date_to
 
 
 def _date(text: str, name: str) -> date:

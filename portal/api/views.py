@@ -1,4 +1,5 @@
-"""The JSON API (/api/v1): the inflow for the parties' own follow-up, and its OpenAPI document."""
+"""The JSON API (/api/v1): the inflow and the agreement's figures for the parties' own
+follow-up, and its OpenAPI document."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from portal.api.auth import authenticate_request
 from portal.api.openapi import document
-from portal.api.params import parse_inflow_query
+from portal.api.params import parse_agreement_query, parse_inflow_query
 from portal.api.responses import (
     ApiError,
     api_error_response,
@@ -17,6 +18,8 @@ from portal.api.responses import (
     http_error_response,
     json_response,
 )
+from portal.board.agreement import agreement_figures
+from portal.board.filters import ComparedScope
 from portal.board.inflow import PERIODS, InflowRow, inflow
 from portal.extensions import db, limiter
 from portal.permissions import BOARD_FIGURE_ROLES, api_token_required, public
@@ -83,6 +86,58 @@ def _row(row: InflowRow, group: tuple[str, ...]) -> dict:
             out["call"] = {"id": row.call_id, "name": row.call}
     out["count"] = int(row.count)  # PostgreSQL's sum() of counts is a numeric (Decimal)
     return out
+
+
+@bp.get("/agreement")
+@api_token_required(*BOARD_FIGURE_ROLES, authenticate=authenticate_request)
+@limiter.limit(_rate_limit, key_func=_token_key, scope="api-agreement")
+def agreement():
+    """The agreement's figures (students, collaborations, partners, research projects) for
+    the period beside its comparison period, in total and per party (portal/board/agreement)."""
+    with force_locale(api_locale()):
+        query = parse_agreement_query(request.args, stockholm_day(utcnow()))
+        scope = ComparedScope(
+            query.date_from, query.date_to, query.portfolio_id, query.source, query.compare
+        )
+        result = agreement_figures(scope)
+        names = {pid: name for pid, name in db.session.execute(select(Party.id, Party.name))}
+        parties = sorted(result.parties, key=lambda p: names.get(p.party_id, "\uffff"))
+        body = {
+            "from": query.date_from.isoformat(),
+            "to": query.date_to.isoformat(),
+            "comparison": {
+                "compare": query.compare,
+                "from": result.previous.date_from.isoformat(),
+                "to": result.previous.date_to.isoformat(),
+            },
+            "filters": {"focus_area": query.portfolio_id, "party": query.source},
+            "figures": [
+                {
+                    "key": f.key,
+                    "name": str(f.label),
+                    "part_of": f.part_of,
+                    "period": f.current,
+                    "comparison": f.previous,
+                }
+                for f in result.figures
+            ],
+            "parties": [
+                {
+                    "party": (
+                        {"id": p.party_id, "name": names.get(p.party_id, "")}
+                        if p.party_id is not None
+                        else None
+                    ),
+                    "figures": {
+                        key: {"period": now, "comparison": before}
+                        for key, _label in result.keys
+                        for now, before in [p.get(key)]
+                    },
+                }
+                for p in parties
+            ],
+        }
+    return json_response(body)
 
 
 @bp.get("/openapi.json")

@@ -1,6 +1,7 @@
 """Demo content for the board's follow-up figures, through the real services: innovation
-budgets, recent Core Team decisions, pilot money granted within mandates, and insights, so
-the dashboard's last four quarters show movement and not only inflow."""
+budgets, recent Core Team decisions, pilot money granted within mandates, insights, and the
+agreement's students, collaborations, partners and research projects, so the dashboard's
+last four quarters show movement and not only inflow."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.board.filters import years_earlier
 from portal.demo_clock import on_day
+from portal.evaluation.agreement.models import AgreementEntry
+from portal.evaluation.agreement.services import record_entry
 from portal.evaluation.funding import services as funding_services
 from portal.evaluation.insights.services import record_insight
 from portal.evaluation.meetings.services import record_decision
 from portal.evaluation.models import Initiative, InnovationBudget, Outcome, Phase
 from portal.extensions import db
+from portal.reference.models import Party
 from portal.submissions.models import Submission
-from portal.types import today_in_stockholm
+from portal.types import stockholm_day, today_in_stockholm
 
 BUDGET_KR = 1_200_000
 INSIGHTS = [
@@ -105,6 +110,67 @@ def seed_demo_follow_up() -> int:
                 initiative, noted_on=noted_on, text=INSIGHTS[n % len(INSIGHTS)], actor=leader
             )
         added += 2
+    db.session.flush()
+    return added
+
+
+# The agreement's figures: (days ago, kind, party, values). The same entries a year earlier
+# too (fewer students), so both the default comparison and the previous period show numbers.
+AGREEMENT = [
+    (20, "students", "Mälardalens universitet",
+     {"students": 6, "institution": "Mälardalens universitet",
+      "title": "Examensarbete i socialt arbete: äldres ensamhet"}),
+    (75, "students", "Västerås stad",
+     {"students": 24, "institution": "Mälardalens universitet",
+      "title": "Kurs i innovationsteknik, projektuppgift"}),
+    (40, "collaboration", "Region Västmanland",
+     {"title": "Region Västmanland, primärvården och Västerås stad, äldreförvaltningen"}),
+    (130, "collaboration", "Eskilstuna kommun",
+     {"title": "Eskilstuna kommun, fritid och Mälardalens universitet, Akademin för hälsa"}),
+    (15, "partner", "Västerås stad", {"title": "Röda korset Västerås",
+                                       "partner_kind": "civil_society"}),
+    (60, "partner", None, {"title": "Mälarenergi AB", "partner_kind": "company"}),
+    (100, "partner", "Region Sörmland", {"title": "Försäkringskassan",
+                                          "partner_kind": "public"}),
+    (50, "research", "Mälardalens universitet",
+     {"title": "Digitalt stöd för anhörigvårdare", "url": "https://www.mdu.se/forskning"}),
+]  # fmt: skip
+
+
+def seed_demo_agreement() -> int:
+    """Students, collaborations, partners and research projects on the demo's initiatives,
+    through the service; runs once (marked by any entry). Returns how many it added."""
+    if db.session.scalar(select(func.count()).select_from(AgreementEntry)):
+        return 0
+    leader = db.session.scalar(select(User).where(User.email == "processtod@example.org"))
+    # the oldest initiatives: an entry is never dated before its initiative began
+    initiatives = list(
+        db.session.scalars(
+            select(Initiative).order_by(Initiative.created_at, Initiative.id).limit(4)
+        )
+    )
+    if leader is None or not initiatives:
+        return 0
+    parties = {name: pid for name, pid in db.session.execute(select(Party.name, Party.id))}
+    today = today_in_stockholm()
+    added = 0
+    for n, (days_ago, kind, party, values) in enumerate(AGREEMENT):
+        initiative = initiatives[n % len(initiatives)]
+        for years in (1, 0):
+            day = years_earlier(today - timedelta(days=days_ago), years)
+            if day < stockholm_day(initiative.created_at):
+                continue
+            shown = dict(values)
+            if years and "students" in shown:
+                shown["students"] = max(1, shown["students"] // 2)
+            with on_day(day):
+                record_entry(
+                    initiative,
+                    kind,
+                    {"dated_on": day, "party_id": parties.get(party), **shown},
+                    actor=leader,
+                )
+            added += 1
     db.session.flush()
     return added
 

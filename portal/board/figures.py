@@ -13,8 +13,9 @@ Funnel — the submissions submitted in the period (a cohort), and how far each 
                   stopped (Avslutad).
   Initiatives made directly in a portfolio, with no submission behind them, are not in it.
 
-Follow-up (docs/domain.md, "What the board follows"), for the period and the previous period of
-the same length:
+Follow-up (docs/domain.md, "What the board follows"), for the period and its comparison period
+(Scope.previous: the period of the same length just before; the board's filters choose the
+same dates a year earlier by default, portal/board/filters.py's ComparedScope):
   innovation ideas     submissions of the kind idea submitted in the period;
   needs collected      submissions of the kind challenge/need submitted in the period;
   ideas evaluated      initiatives in Idéfas or Konceptfas that got a Core Team decision
@@ -44,6 +45,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     union,
     union_all,
@@ -545,7 +547,11 @@ def _employees(scope: Scope, previous: Scope) -> list[PartyEmployees]:
         .join(User, User.id == Rating.expert_id)
         .where(
             User.party_id.is_not(None),
-            _moment_between(Rating.updated_at, Scope(previous.date_from, scope.date_to)),
+            # the two periods, not the days between them (a comparison a year earlier)
+            or_(
+                _moment_between(Rating.updated_at, scope),
+                _moment_between(Rating.updated_at, previous),
+            ),
             *scope.initiative_filters(Rating.initiative_id),
         )
     )

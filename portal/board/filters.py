@@ -38,8 +38,16 @@ PER_LABELS = {
     "kind": _l("Typ (utmaning eller idé)"),
     "call": _l("Utlysning"),
 }
+# What the period is compared with: the same dates a year earlier (a board compares a quarter
+# with the same quarter last year: no season in between), or the period of the same length
+# just before.
+COMPARE_LABELS = {
+    "year": _l("Samma period ett år tidigare"),
+    "previous": _l("Lika lång period närmast före"),
+}
 DEFAULT_PERIOD = "quarter"
 DEFAULT_PER = "source"
+DEFAULT_COMPARE = "year"
 MAX_COLUMNS = 60  # periods in one table; a longer span is shown in a coarser granularity
 
 
@@ -180,7 +188,57 @@ def presets(today: date) -> list[Preset]:
         end = min(shift_months(start, 3) - timedelta(days=1), today)
         label = _("kv. %(q)s %(year)s", q=(start.month + 2) // 3, year=start.year)
         found.append(Preset(label, start, end, "month"))
-    return found
+    return _distinct(found)
+
+
+def _distinct(found: list[Preset]) -> list[Preset]:
+    """Each choice once: two that would show the same table (in December the last twelve
+    months are this year; in the first quarter this year is this quarter) are one, under the
+    first one's name."""
+    seen: set[tuple[date, date, str]] = set()
+    kept = []
+    for preset in found:
+        key = (preset.date_from, preset.date_to, preset.period)
+        if key not in seen:
+            seen.add(key)
+            kept.append(preset)
+    return kept
+
+
+def years_earlier(day: date, years: int) -> date:
+    """The same date `years` years earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class ComparedScope(Scope):
+    """The scope with the comparison chosen: the same dates a whole number of years earlier
+    (one year; more when the period is longer, so the two never overlap), or the period of
+    the same length just before (Scope.previous)."""
+
+    compare: str = DEFAULT_COMPARE
+
+    @property
+    def years_back(self) -> int:
+        years = 1
+        while years_earlier(self.date_to, years) >= self.date_from:
+            years += 1
+        return years
+
+    @property
+    def previous(self) -> Scope:
+        if self.compare != "year":
+            return super().previous
+        years = self.years_back
+        return Scope(
+            years_earlier(self.date_from, years),
+            years_earlier(self.date_to, years),
+            self.portfolio,
+            self.source,
+        )
 
 
 # --- the filters ---------------------------------------------------------------------------
@@ -194,6 +252,7 @@ class BoardFilters:
     per: str = DEFAULT_PER
     portfolio: int | None = None
     source: int | str | None = None  # a party id, or RESIDENTS
+    compare: str = DEFAULT_COMPARE
     today: date = field(default_factory=date.today)
     messages: list[str] = field(default_factory=list)
 
@@ -216,6 +275,9 @@ class BoardFilters:
                 f.date_to = f.date_from
         f.period = f._choice(args, "period", PERIODS, DEFAULT_PERIOD, _("indelning"))
         f.per = f._choice(args, "per", tuple(PER), DEFAULT_PER, _("visa per"))
+        f.compare = f._choice(
+            args, "compare", tuple(COMPARE_LABELS), DEFAULT_COMPARE, _("jämförelse")
+        )
         portfolio = (args.get("portfolio") or "").strip()
         if portfolio:
             if (chosen := id_from_text(portfolio)) in options.portfolio_ids:
@@ -270,8 +332,10 @@ class BoardFilters:
     # --- derived -----------------------------------------------------------------------
 
     @property
-    def scope(self) -> Scope:
-        return Scope(self.date_from, self.date_to, self.portfolio, self.source)
+    def scope(self) -> ComparedScope:
+        return ComparedScope(
+            self.date_from, self.date_to, self.portfolio, self.source, self.compare
+        )
 
     @property
     def periods(self) -> list[Period]:
@@ -296,6 +360,7 @@ class BoardFilters:
             "to": self.date_to.isoformat(),
             "period": self.period,
             "per": "" if self.per == DEFAULT_PER else self.per,
+            "compare": "" if self.compare == DEFAULT_COMPARE else self.compare,
             "portfolio": self.portfolio,
             "source": self.source,
         }

@@ -3,8 +3,9 @@
 The dashboard costs the same number of SQL statements whatever the data size: two for the
 filter options, one for the data version, and then, unless the same filters were counted at
 that version already (portal/board/version.py), one for the inflow table, one for the
-funnel, seven for the follow-up figures, and two for the portfolio per goal
-(tests/functional/test_board.py counts them).
+funnel, seven for the follow-up figures; always one for the agreement's figures
+(portal/board/agreement.py) and two for the portfolio per goal (tests/functional/
+test_board.py counts them).
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.board import exports, goals, version
+from portal.board.agreement import agreement_figures
 from portal.board.dashboard import inflow_table
 from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
-from portal.board.filters import PER_LABELS, PERIOD_LABELS, BoardFilters, load_options
+from portal.board.filters import (
+    COMPARE_LABELS,
+    PER_LABELS,
+    PERIOD_LABELS,
+    BoardFilters,
+    load_options,
+)
 from portal.htmx import render_page_or_block
 from portal.permissions import BOARD_FIGURE_ROLES, roles_required
 from portal.submissions.models import Submission
@@ -53,6 +61,8 @@ def _context() -> dict:
     # counted with them are in the reader's language.
     key = ("dashboard", filters.query(), filters.today, str(get_locale()))
     table, funnel_now, follow = version.cached(key, lambda: _figures(filters, options, party_names))
+    agreement = agreement_figures(filters.scope)
+    agreement.parties.sort(key=lambda p: party_names.get(p.party_id, "\uffff"))
     return {
         "options": options,
         "filters": filters,
@@ -61,6 +71,8 @@ def _context() -> dict:
         "funnel_steps": FUNNEL_STEPS,
         "funnel_aside": FUNNEL_ASIDE,
         "follow": follow,
+        "agreement": agreement,
+        "compare_labels": COMPARE_LABELS,
         "party_names": party_names,
         "today": filters.today,
         "period_labels": PERIOD_LABELS,
@@ -123,6 +135,38 @@ def export_inflow(fmt: str):
         title=_("Inflöde"),
         filename=f"inflode-{filters.date_from}-{filters.date_to}",
         header=header,
+        rows=rows,
+    )
+    return exports.respond(sheet, fmt)
+
+
+@bp.get("/styrelsen/export/avtalet.<fmt>")
+@roles_required(*BOARD_FIGURE_ROLES)
+def export_agreement(fmt: str):
+    """The agreement's figures: in total, then per party, for the period and its comparison."""
+    fmt = _format(fmt)
+    options, filters = _read_filters()
+    figures = agreement_figures(filters.scope)
+    party_names = {p.id: p.name for p in options.parties}
+    figures.parties.sort(key=lambda p: party_names.get(p.party_id, "\uffff"))
+    previous = figures.previous
+    rows = [[_("Alla parter"), f.key, str(f.label), f.current, f.previous] for f in figures.figures]
+    for party in figures.parties:
+        name = party_names.get(party.party_id, _("Utan part"))
+        rows += [[name, key, label, *party.get(key)] for key, label in figures.keys]
+    sheet = exports.Sheet(
+        title=_("Studenter och partner"),
+        filename=f"avtalet-{filters.date_from}-{filters.date_to}",
+        header=[
+            _("Part"),
+            _("Nyckel"),
+            _("Mått"),
+            _("Perioden %(from)s – %(to)s", **{"from": filters.date_from, "to": filters.date_to}),
+            _(
+                "Jämförelseperioden %(from)s – %(to)s",
+                **{"from": previous.date_from, "to": previous.date_to},
+            ),
+        ],
         rows=rows,
     )
     return exports.respond(sheet, fmt)

@@ -7,10 +7,12 @@
 - funding/views.py: pilot money and the budget;
 - insights/views.py: insights;
 - pilot_reports/views.py: the report of each pilot, its print page and files.
+- agreement/views.py: students, collaborations, partners and research on an initiative.
 """
 
 from __future__ import annotations
 
+from portal.evaluation.agreement import views as _agreement  # noqa: F401  (its routes)
 from portal.evaluation.blueprint import bp
 from portal.evaluation.funding import views as _funding  # noqa: F401  (its routes)
 from portal.evaluation.initiatives import goal_views as _goals  # noqa: F401

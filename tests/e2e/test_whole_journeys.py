@@ -381,7 +381,7 @@ EXPERT_NAME = "Emil Expertsson"
 BOARD = "styrelsen@example.org"
 CONCEPT = "Promenadvänner i Västerås"
 OTHER = "Digital fika för äldre"
-FOLLOW_UP = "Uppföljningstal, perioden och föregående period"
+FOLLOW_UP = "Uppföljningstal, perioden och jämförelseperioden"
 FIGURES = (
     "Utvärderade idéer",
     "varav förkastade",

@@ -583,3 +583,98 @@ def test_openapi_lists_the_party_and_focus_area_ids_and_the_range_rule(client, f
         p for p in again["paths"]["/inflow"]["get"]["parameters"] if p["name"] == "party"
     )
     assert newcomer.id in party_param["schema"]["oneOf"][0]["enum"]
+
+
+# --- the agreement's figures ----------------------------------------------------------------
+
+
+@pytest.fixture
+def agreement(db):
+    """Students and partners on an initiative: Q1 2026 and the same quarter a year earlier."""
+    from portal.evaluation.agreement.models import AgreementEntry
+    from tests.functional.test_initiatives import make_initiative
+
+    initiative = make_initiative("Läxhjälp", SCHOOL)
+    mdu = party_named("Mälardalens universitet").id
+    for kind, day, party_id, extra in (
+        ("students", date(2026, 2, 1), mdu, {"students": 12}),
+        ("students", date(2025, 2, 1), mdu, {"students": 4}),
+        ("partner", date(2026, 3, 1), None, {"partner_kind": "company"}),
+        ("research", date(2025, 12, 1), mdu, {}),  # only in the previous 90 days
+    ):
+        _db.session.add(
+            AgreementEntry(
+                initiative_id=initiative.id,
+                kind=kind,
+                dated_on=day,
+                party_id=party_id,
+                title=f"{kind} {day}",
+                **extra,
+            )  # fmt: skip
+        )
+    _db.session.commit()
+    return {"mdu": mdu}
+
+
+def agreement_get(client, raw: str, query: str = ""):
+    return client.get(f"/api/v1/agreement{query}", headers=bearer(raw))
+
+
+def test_agreement_figures_beside_the_same_period_a_year_earlier(client, agreement, board_token):
+    response = agreement_get(client, board_token, "?from=2026-01-01&to=2026-03-31")
+    assert response.status_code == 200
+    body = response.get_json()
+    _validator("Agreement").validate(body)
+    assert body["comparison"] == {"compare": "year", "from": "2025-01-01", "to": "2025-03-31"}
+    figures = {f["key"]: (f["period"], f["comparison"]) for f in body["figures"]}
+    assert figures["students"] == (12, 4)
+    assert figures["partners"] == (1, 0) and figures["partners_company"] == (1, 0)
+    assert figures["research"] == (0, 0)
+    parties = {(p["party"] or {}).get("name"): p["figures"] for p in body["parties"]}
+    assert parties["Mälardalens universitet"]["students"] == {"period": 12, "comparison": 4}
+    assert parties[None]["partners"] == {"period": 1, "comparison": 0}
+
+
+def test_agreement_figures_beside_the_period_just_before(client, agreement, board_token):
+    body = agreement_get(
+        client, board_token, "?from=2026-01-01&to=2026-03-31&compare=previous"
+    ).get_json()
+    _validator("Agreement").validate(body)
+    assert body["comparison"] == {"compare": "previous", "from": "2025-10-03", "to": "2025-12-31"}
+    figures = {f["key"]: (f["period"], f["comparison"]) for f in body["figures"]}
+    assert figures["students"] == (12, 0) and figures["research"] == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "parameter"),
+    [
+        ("?compare=month", "invalid_compare", "compare"),
+        ("?group=party", "unknown_parameter", "group"),
+        ("?party=999999", "unknown_party", "party"),
+        ("?from=2026-02-30", "invalid_date", "from"),
+    ],
+)
+def test_agreement_bad_parameters_answer_400(client, board_token, query, code, parameter):
+    response = agreement_get(client, board_token, query)
+    assert response.status_code == 400
+    _validator("Error").validate(response.get_json())
+    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"]["parameter"] == parameter
+
+
+def test_agreement_needs_a_token_of_someone_who_sees_the_board_figures(client, db):
+    assert client.get("/api/v1/agreement").status_code == 401
+    employee = token_for(make_user(roles={Role.EMPLOYEE}))
+    assert agreement_get(client, employee).status_code == 403
+
+
+def test_openapi_documents_the_agreement(client, db):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    operation = spec["paths"]["/agreement"]["get"]
+    assert [p["name"] for p in operation["parameters"]] == [
+        "from", "to", "focus_area", "party", "compare",
+    ]  # fmt: skip
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Agreement"
+    }

@@ -206,3 +206,22 @@ def test_a_demo_duplicate_follows_an_earlier_submission_of_the_same_idea(demo):
         words = {w for w in re.findall(r"\w+", first.purpose.lower()) if len(w) > 4}
         again = set(re.findall(r"\w+", duplicate.purpose.lower()))
         assert words & again, (first.title, duplicate.title)
+
+
+def test_the_demo_has_the_agreements_figures_each_after_its_initiative_began(demo):
+    from portal.board.agreement import agreement_figures
+    from portal.board.filters import BoardFilters, load_options
+    from portal.evaluation.agreement.models import AgreementEntry
+
+    entries = list(_db.session.scalars(select(AgreementEntry)))
+    assert {e.kind for e in entries} == {"students", "collaboration", "partner", "research"}
+    for entry in entries:
+        initiative = _db.session.get(Initiative, entry.initiative_id)
+        assert stockholm_day(initiative.created_at) <= entry.dated_on <= today_in_stockholm()
+    actions = _db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_type == "agreement_entries")
+    ).all()
+    assert actions.count("agreement_entry_recorded") == len(entries)
+    filters = BoardFilters.from_args({}, load_options(), today_in_stockholm())
+    got = {f.key: f.current for f in agreement_figures(filters.scope).figures}
+    assert got["students"] > 0 and got["partners"] > 0 and got["collaborations"] > 0

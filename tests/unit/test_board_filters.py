@@ -108,3 +108,52 @@ def test_periods_include_empty_and_partial_ones():
     ]
     assert [p.label for p in got] == ["dec. 2025", "jan. 2026", "feb. 2026"]
     assert [p.key for p in periods(date(2025, 2, 1), date(2026, 1, 1), "year")] == ["2025", "2026"]
+
+
+# --- the comparison and the quick choices ---------------------------------------------------
+
+
+def test_the_default_comparison_is_the_same_period_a_year_earlier():
+    f = read(**{"from": "2026-07-01", "to": "2026-09-30"})
+    assert f.compare == "year" and "compare" not in f.args()
+    previous = f.scope.previous
+    assert (previous.date_from, previous.date_to) == (date(2025, 7, 1), date(2025, 9, 30))
+    default = read().scope.previous  # the last four quarters, 1 Jan – 24 Nov 2026
+    assert (default.date_from, default.date_to) == (date(2025, 1, 1), date(2025, 11, 24))
+
+
+def test_the_period_of_equal_length_just_before_stays_a_choice():
+    f = read(**{"from": "2026-07-01", "to": "2026-09-30", "compare": "previous"})
+    assert f.args()["compare"] == "previous"
+    previous = f.scope.previous
+    # 92 days: Q3 is longer than Q2, so the equal length starts on 31 March
+    assert (previous.date_from, previous.date_to) == (date(2026, 3, 31), date(2026, 6, 30))
+    odd = read(compare="igår")
+    assert odd.compare == "year" and "jämförelse" in odd.messages[0]
+
+
+def test_a_year_earlier_from_a_leap_day_and_for_a_period_longer_than_a_year():
+    f = read(**{"from": "2024-02-29", "to": "2024-03-31"})
+    assert f.scope.previous.date_from == date(2023, 2, 28)
+    long = read(**{"from": "2024-01-01", "to": "2026-06-30"})  # two and a half years
+    assert long.scope.years_back == 3  # the comparison never overlaps the period
+    assert long.scope.previous.date_to == date(2023, 6, 30) < long.date_from
+
+
+def test_in_december_no_two_quick_choices_are_the_same():
+    december = date(2026, 12, 4)
+    found = presets(december)
+    keys = [(p.date_from, p.date_to, p.period) for p in found]
+    assert len(keys) == len(set(keys))
+    labels = [p.label for p in found]
+    # the last twelve months are this year in December: one choice, not two
+    assert "Senaste 12 månaderna" in labels and "I år" not in labels
+    assert (date(2026, 1, 1), december, "month") in keys
+    assert labels.count("kv. 4 2026") == 1
+
+
+def test_in_the_first_quarter_this_year_and_this_quarter_are_one_choice():
+    found = presets(date(2027, 2, 10))
+    labels = [p.label for p in found]
+    assert "I år" in labels and "kv. 1 2027" not in labels
+    assert len({(p.date_from, p.date_to, p.period) for p in found}) == len(found)
