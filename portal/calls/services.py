@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
-from portal.calls.models import Audience, Call, CallState
+from portal.calls.models import Audience, Call, CallState, call_focus_areas
 from portal.extensions import db
 from portal.permissions import is_employee, is_process_support
 from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea, Party
+from portal.texts.models import SiteText
 from portal.types import utcnow
 
 RECENTLY_CLOSED = timedelta(days=90)
@@ -260,3 +261,80 @@ def host_party_choices(today, current=None) -> list:
     if current is not None and current not in parties:
         parties.append(current)
     return list(parties)
+
+
+# --- what the public pages show, as a stamp (portal/pagecache.py) ---------------------------
+
+
+def _catalogue_stamp():
+    """Every focus area's name, period and portfolio and every party's name: the call page's
+    choices and the host, the list's hosts and focus areas (a rename shows at once)."""
+    areas = select(
+        func.aggregate_strings(
+            _joined(
+                _text(FocusArea.id), ":", FocusArea.name, ":", _text(FocusArea.portfolio_id),
+                ":", _text(FocusArea.valid_from), ":", _text(FocusArea.valid_to),
+            ),
+            "|",
+        )
+    ).scalar_subquery()  # fmt: skip
+    parties = select(
+        func.aggregate_strings(_joined(_text(Party.id), ":", Party.name), "|")
+    ).scalar_subquery()
+    links = select(
+        func.aggregate_strings(
+            _joined(
+                _text(call_focus_areas.c.call_id), ":", _text(call_focus_areas.c.focus_area_id)
+            ),
+            "|",
+        )
+    ).scalar_subquery()
+    return areas, parties, links
+
+
+def _joined(*parts):
+    """a || ':' || b …: SQLite (before 3.44) has no concat()."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + (literal(part, String) if isinstance(part, str) else part)
+    return out
+
+
+def _text(column):
+    return func.coalesce(cast(column, String), "")
+
+
+def call_page_stamp(slug: str, text_key: str) -> tuple | None:
+    """In one query: the call's version and state now, the catalogue and the privacy text's
+    last change. None for a call that does not exist."""
+    areas, parties, links = _catalogue_stamp()
+    text = select(SiteText.updated_at).where(SiteText.key == text_key).scalar_subquery()
+    row = db.session.execute(
+        select(
+            Call.id, Call.version, Call.published_at, Call.opens_at, Call.closes_at,
+            areas, parties, links, text,
+        ).where(Call.slug == slug)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    return (*row, _state(row, utcnow()))
+
+
+def calls_list_stamp() -> tuple:
+    """The published calls' versions and states now, and the catalogue: two queries."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(Call.id, Call.version, Call.published_at, Call.opens_at, Call.closes_at)
+        .where(Call.published_at.is_not(None), Call.closes_at > now - RECENTLY_CLOSED)
+        .order_by(Call.id)
+    ).all()
+    catalogue = db.session.execute(select(*_catalogue_stamp())).first()
+    return tuple((*row, _state(row, now)) for row in rows), tuple(catalogue or ())
+
+
+def _state(row, now: datetime) -> CallState:
+    if row.published_at is None:
+        return CallState.DRAFT
+    if now < row.opens_at:
+        return CallState.SCHEDULED
+    return CallState.CLOSED if now >= row.closes_at else CallState.OPEN
