@@ -120,6 +120,10 @@ def test_an_edit_and_the_closing_time_show_at_once(app, client, db, monkeypatch)
     db.session.commit()
     for address in (url, "/utlysningar"):
         assert "Barn i rörelse, andra omgången" in page(client, address)
+    call.host_party.name = "Nytt namn på värden"  # a rename elsewhere shows as well
+    db.session.commit()
+    for address in (url, "/utlysningar"):
+        assert "Nytt namn på värden" in page(client, address)
     # The closing time passes (in the same minute as the kept page): the call is closed.
     open_page = page(client, url)
     assert 'name="title"' in open_page
