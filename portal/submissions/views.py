@@ -364,6 +364,8 @@ def _is_staff_request() -> bool:
 
 @bp.route("/utlysningar/<slug>", methods=["GET", "POST"])
 @public
+# Above the limiter: its limits are for sending, a kept page skips its per-request checks.
+@pagecache.whole_page(lambda slug: call_services.call_page_stamp(slug, PRIVACY_TEXT))
 @limiter.limit(
     "20 per hour", methods=["POST"], exempt_when=_is_staff_request, scope="resident-client"
 )
@@ -375,7 +377,6 @@ def _is_staff_request() -> bool:
     deduct_when=lambda r: r.status_code == 302,
     scope="resident-email",
 )
-@pagecache.whole_page(lambda slug: call_services.call_page_stamp(slug, PRIVACY_TEXT))
 def call_page(slug: str):
     call = _load_visible_call(slug)
     if not isinstance(call, Call):
