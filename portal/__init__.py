@@ -101,7 +101,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
 
-    from portal import assets, errors, fragments, intents, security, templating, worker
+    from portal import assets, errors, fragments, intents, pagecache, security, templating, worker
     from portal.accounts.mfa import enforce_enrolment
     from portal.cli import register_cli
     from portal.mail.services import deliver_after_request
@@ -116,6 +116,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     errors.register(app)
     templating.register(app)
     fragments.register(app)  # {% cache key %}: the call page's canvas form, rendered once
+    pagecache.register(app)  # whole pages for anonymous visitors: the call page, the list
     register_cli(app)
     worker.init_app(app)
     assets.init_app(app)  # last: its WhiteNoise wraps the whole app

@@ -54,6 +54,23 @@ class FragmentCache:
                 self.items.popitem(last=False)
         return value
 
+    def get(self, key: Hashable):
+        with self.lock:
+            found = self.items.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self.items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: Hashable, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
     def clear(self) -> None:
         with self.lock:
             self.items.clear()

@@ -39,6 +39,7 @@ from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import pagecache
 from portal.extensions import db
 from portal.types import UTCDateTime, utcnow
 
@@ -117,7 +118,9 @@ class Intent(db.Model):
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(16)
+    key = secrets.token_urlsafe(16)
+    pagecache.note(FIELD, key, new_key)  # a kept page gets a new one (portal/pagecache.py)
+    return key
 
 
 def form_guard(form=None, prefix: str = "") -> Markup:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
@@ -17,7 +18,7 @@ from portal.extensions import db
 from portal.permissions import is_employee, is_process_support
 from portal.reference.canvas import RESIDENT_DEFAULT_RULES, STANDING_RULES, normalise_rules
 from portal.reference.models import FocusArea, Party
-from portal.types import utcnow
+from portal.types import UTCDateTime, utcnow
 
 RECENTLY_CLOSED = timedelta(days=90)
 SLUG_MAX = 80
@@ -260,3 +261,62 @@ def host_party_choices(today, current=None) -> list:
     if current is not None and current not in parties:
         parties.append(current)
     return list(parties)
+
+
+# --- what the public pages show, as a stamp (portal/pagecache.py) ---------------------------
+
+
+# Plain SQL, parsed once: building the same expression with SQLAlchemy on every request cost
+# more than the rest of a kept page. What else the page shows that can change: every focus
+# area's name, period and portfolio, every party's name, which areas each call has (the call
+# page's choices and host, the list's hosts and focus areas: a rename shows at once).
+_CATALOGUE = """
+  (SELECT {agg}(CAST(id AS VARCHAR(20)) || ':' || name || ':'
+     || CAST(portfolio_id AS VARCHAR(20)) || ':' || CAST(valid_from AS VARCHAR(20)) || ':'
+     || COALESCE(CAST(valid_to AS VARCHAR(20)), ''), '|') FROM focus_areas) AS areas,
+  (SELECT {agg}(CAST(id AS VARCHAR(20)) || ':' || name, '|') FROM parties) AS parties,
+  (SELECT {agg}(CAST(call_id AS VARCHAR(20)) || ':' || CAST(focus_area_id AS VARCHAR(20)), '|')
+     FROM call_focus_areas) AS links"""
+_CALL_PAGE = """SELECT id, version, published_at, opens_at, closes_at, {catalogue},
+  (SELECT updated_at FROM site_texts WHERE key = :text_key) AS text_changed
+FROM calls WHERE slug = :slug"""
+_CALLS_LIST = """SELECT id, version, published_at, opens_at, closes_at, {catalogue}
+FROM calls WHERE published_at IS NOT NULL AND closes_at > :since ORDER BY id"""
+_TIMES = {"published_at": UTCDateTime(), "opens_at": UTCDateTime(), "closes_at": UTCDateTime()}
+
+
+@functools.cache
+def _stamp_query(template: str, dialect: str):
+    agg = "string_agg" if dialect == "postgresql" else "group_concat"
+    sql = template.format(catalogue=_CATALOGUE.format(agg=agg))
+    return (
+        text(sql).bindparams(bindparam("since", type_=UTCDateTime())).columns(**_TIMES)
+        if (":since" in sql)
+        else text(sql).columns(**_TIMES)
+    )
+
+
+def call_page_stamp(slug: str, text_key: str) -> tuple | None:
+    """In one query: the call's version and state now, the catalogue and the privacy text's
+    last change. None for a call that does not exist."""
+    query = _stamp_query(_CALL_PAGE, db.session.get_bind().dialect.name)
+    row = db.session.execute(query, {"slug": slug, "text_key": text_key}).first()
+    if row is None:
+        return None
+    return (*row, _state(row, utcnow()))
+
+
+def calls_list_stamp() -> tuple:
+    """In one query: the listed calls' versions and states now, and the catalogue."""
+    now = utcnow()
+    query = _stamp_query(_CALLS_LIST, db.session.get_bind().dialect.name)
+    rows = db.session.execute(query, {"since": now - RECENTLY_CLOSED}).all()
+    return tuple((*row, _state(row, now)) for row in rows)
+
+
+def _state(row, now: datetime) -> CallState:
+    if row.published_at is None:
+        return CallState.DRAFT
+    if now < row.opens_at:
+        return CallState.SCHEDULED
+    return CallState.CLOSED if now >= row.closes_at else CallState.OPEN

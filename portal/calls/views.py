@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import pagecache
 from portal.accounts.models import Role
 from portal.calls import services
 from portal.calls.forms import CallForm, initial_data
@@ -31,6 +32,7 @@ SOON_DAYS = 14
 
 @bp.get("")
 @public
+@pagecache.whole_page(lambda: services.calls_list_stamp())
 def index():
     now = utcnow()
     calls = services.visible_calls(current_user, now)

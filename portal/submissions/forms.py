@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
+from portal import pagecache
 from portal.forms import HiddenField, no_control_chars
 from portal.reference.canvas import (
     CANVAS_FIELDS,
@@ -229,7 +230,9 @@ def canvas_form_class(
 
 
 def new_form_key() -> str:
-    return secrets.token_urlsafe(24)
+    key = secrets.token_urlsafe(24)
+    pagecache.note("form_key", key, new_form_key)  # a kept page gets a new one
+    return key
 
 
 def normalise_newlines(value: str | None) -> str:

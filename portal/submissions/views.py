@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
-from portal import intents
+from portal import intents, pagecache
 from portal.accounts.models import Role
+from portal.calls import services as call_services
 from portal.calls.models import Call
 from portal.calls.permissions import can_see_call
 from portal.extensions import db, limiter
@@ -199,9 +200,12 @@ def _send_held(submission: Submission, accepted, token: str | None) -> list[str]
     return names
 
 
+PRIVACY_TEXT = "privacy_resident"  # shown to residents above the sending
+
+
 def _render_form(call, form, *, submission=None, status=200, resident=False, held=(), similar=None):
     _ask_similar_as_typed(form)
-    privacy_text = get_text("privacy_resident") if resident else None
+    privacy_text = get_text(PRIVACY_TEXT) if resident else None
     pristine = request.method == "GET" and submission is None and not held and similar is None
     return render_template(
         "submissions/form.html",
@@ -360,6 +364,8 @@ def _is_staff_request() -> bool:
 
 @bp.route("/utlysningar/<slug>", methods=["GET", "POST"])
 @public
+# Above the limiter: its limits are for sending, a kept page skips its per-request checks.
+@pagecache.whole_page(lambda slug: call_services.call_page_stamp(slug, PRIVACY_TEXT))
 @limiter.limit(
     "20 per hour", methods=["POST"], exempt_when=_is_staff_request, scope="resident-client"
 )

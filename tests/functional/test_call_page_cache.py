@@ -55,6 +55,7 @@ def test_the_cached_page_is_the_uncached_page_byte_for_byte(app, client, monkeyp
     call = make_call(rules=RULES)
     other = make_call(title="Trygga äldre")  # the residents' default rules
     set_language(client, lang)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SIZE", 0)  # the whole page: test_page_cache.py
     cache = cache_of(app)
     for c in (call, other):
         url = f"/utlysningar/{c.slug}"
