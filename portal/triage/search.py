@@ -31,6 +31,9 @@ from portal.extensions import db
 from portal.submissions.models import CANVAS_COLUMNS, Submission
 
 FTS_TABLE = "submissions_fts"
+# FTS5 prefix indexes for 2- and 3-character prefixes: the inbox matches every word as a
+# prefix ("tr"*), and without them a short prefix walks every term that starts with it.
+FTS_PREFIXES = "2 3"
 PG_COLUMN = "search_vector"
 PG_INDEX = "ix_search_submissions_vector"
 # 'simple': no stemming, so a prefix matches as on SQLite ("rörel" finds "rörelse").
@@ -46,7 +49,7 @@ _old = ", ".join(f"old.{c}" for c in CANVAS_COLUMNS)
 
 SQLITE_DDL = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_cols}, content='submissions', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+    f"content_rowid='id', tokenize='unicode61 remove_diacritics 0', prefix='{FTS_PREFIXES}')",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON submissions BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON submissions BEGIN "
