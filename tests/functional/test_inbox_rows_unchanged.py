@@ -77,3 +77,22 @@ def test_rows_render_as_the_old_row_markup_did(client, login_as, lang):
     # The words that the rows share are there, in the chosen language.
     assert ("Invånare" if lang == "sv" else "Residents") in body
     assert "Äldre &amp; &lt;ensamhet&gt;" in body
+
+
+def test_free_text_prefixes_up_to_eight_characters_are_indexed(db):
+    """SQLite: submissions_fts keeps prefix indexes (2 to 8 characters), so that a whole word
+    matched as a prefix reads one doclist newest first; PostgreSQL's GIN needs none."""
+    if _db.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    sql = _db.session.scalar(
+        select(_db.text("sql"))
+        .select_from(_db.text("sqlite_master"))
+        .where(_db.text("name = 'submissions_fts'"))
+    )
+    assert "prefix='2 3 4 5 6 7 8'" in sql
+    add(row(9201, title="Trygghet för äldre"), row(9202, title="Äldreomsorg"))
+    from portal.triage import search
+
+    found = search.hit_ids("äldre trygg", limit=10)
+    assert found and all("äldre" in _db.session.get(Submission, i).title.casefold() for i in found)
+    assert len(search.hit_ids("äldreo", limit=10)) == 1
