@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from babel import dates as babel_dates
 from flask import Flask, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_login import current_user
 
 from portal import navigation, permissions
@@ -45,6 +46,24 @@ def _pattern(kind: str, fmt: str) -> str:
     if fmt == "short":
         return SHORT_PATTERNS.get(language(), {}).get(kind, fmt)
     return fmt
+
+
+def date_formatter(fmt: str = "medium"):
+    """A function formatting as the `date` filter does, with the locale, time zone and pattern
+    looked up once (for a table formatting a date per row: the filter looks them up per call).
+    """
+    locale, zone, pattern = get_locale(), get_timezone(), _pattern("date", fmt)
+
+    def formatted(value: datetime | date | None) -> str:
+        if not value:
+            return ""
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            value = zone.normalize(value.astimezone(zone))
+        return babel_dates.format_date(value, pattern, locale=locale)
+
+    return formatted
 
 
 def register(app: Flask) -> None:

@@ -25,7 +25,7 @@ from portal.calls.models import Call
 from portal.extensions import db
 from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
-from portal.submissions.models import STATE_LABELS, Kind, State, Submission
+from portal.submissions.models import KIND_LABELS, STATE_LABELS, Kind, State, Submission
 from portal.submissions.states import OPEN as AWAITING_TRIAGE
 from portal.triage import search
 from portal.triage.counts import kept_totals
@@ -353,6 +353,34 @@ class InboxFilters:
 def day_start(day: date) -> datetime:
     """Midnight in Stockholm on `day`, in UTC (the stored zone)."""
     return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+class RowText(NamedTuple):
+    """What the rows of a page say in the same words, translated once per page instead of
+    once per row, and each row's submission day (the `date("short")` filter's text)."""
+
+    kinds: dict
+    states: dict
+    mark: list[str]  # "Markera %(number)s" around the number: [before, after]
+    untitled: str
+    residents: str
+    rolling: str
+    submitted: dict[int, str]
+
+
+def row_text(rows: list[Submission]) -> RowText:
+    from portal.templating import date_formatter
+
+    short_date = date_formatter("short")
+    return RowText(
+        kinds={kind: str(label) for kind, label in KIND_LABELS.items()},
+        states={state: str(label) for state, label in STATE_LABELS.items()},
+        mark=_("Markera %(number)s", number="\x00").split("\x00", 1),
+        untitled=_("(utan namn)"),
+        residents=_("Invånare"),
+        rolling=_("Löpande"),
+        submitted={s.id: short_date(s.submitted_at) for s in rows},
+    )
 
 
 @dataclass

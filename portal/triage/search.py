@@ -31,6 +31,12 @@ from portal.extensions import db
 from portal.submissions.models import CANVAS_COLUMNS, Submission
 
 FTS_TABLE = "submissions_fts"
+# FTS5 prefix indexes for prefixes of 2 to 8 characters: the inbox matches every word as a
+# prefix ("äldre"*), and without an index for that length FTS5 reads the whole doclist of every
+# term starting with it before it can hand out the newest rows (at 100 000 submissions
+# "äldre"* 6.3 ms, with the index 1.5 ms). Longer words still work, unindexed. Costs about 60 %
+# more index and more index writes per submission saved (rare next to inbox reads).
+FTS_PREFIXES = "2 3 4 5 6 7 8"
 PG_COLUMN = "search_vector"
 PG_INDEX = "ix_search_submissions_vector"
 # 'simple': no stemming, so a prefix matches as on SQLite ("rörel" finds "rörelse").
@@ -46,7 +52,7 @@ _old = ", ".join(f"old.{c}" for c in CANVAS_COLUMNS)
 
 SQLITE_DDL = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_cols}, content='submissions', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+    f"content_rowid='id', tokenize='unicode61 remove_diacritics 0', prefix='{FTS_PREFIXES}')",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON submissions BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, {_cols}) VALUES (new.id, {_new}); END",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON submissions BEGIN "
@@ -131,7 +137,7 @@ def hit_ids(query: str, *, limit: int) -> list[int]:
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts "
             "ORDER BY rowid DESC LIMIT :n"
         ).bindparams(fts=_fts_query(words), n=limit)
-        return list(db.session.scalars(statement))
+        return db.session.scalars(statement).all()  # fetchall: a thousand ids, not row by row
     tsquery = _tsquery(words)
     newest = db.session.scalar(select(func.max(Submission.id))) or 0
     floor = max(newest - RECENT_WINDOW, 0)

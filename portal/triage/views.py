@@ -24,7 +24,6 @@ from portal.submissions import signals
 from portal.submissions.models import (
     FUNCTION_LABELS,
     KIND_LABELS,
-    STATE_LABELS,
     TYPE_LABELS,
     State,
     Submission,
@@ -91,9 +90,8 @@ def inbox():
         "tabs": inbox_query.state_tabs(filters, page.counts),
         "bulk_form": _bulk_form(options, next=here),
         "choices": _filter_choices(options),
-        "kind_labels": KIND_LABELS,
-        "state_labels": STATE_LABELS,
         "text_cap": inbox_query.TEXT_CAP,
+        "row_text": inbox_query.row_text(page.rows),
     }
     return render_page_or_block("triage/inbox.html", "results", **context)
 
