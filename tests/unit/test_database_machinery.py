@@ -66,8 +66,11 @@ def test_the_database_has_exactly_the_declared_triggers_and_functions(db):
         functions = set(
             connection.scalars(
                 text(
+                    # ours: not those an extension (pg_trgm) brings with it
                     "SELECT p.proname FROM pg_proc p JOIN pg_namespace n "
-                    "ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+                    "ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+                    "AND d.objid = p.oid AND d.deptype = 'e')"
                 )
             )
         )

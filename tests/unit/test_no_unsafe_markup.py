@@ -15,6 +15,8 @@ ALLOWED_PYTHON = {
     "the only text put into it, the label, is escaped first",
     "portal/intents.py": "form_guard's two hidden inputs; Markup.format escapes the values put "
     "in (a field name, the CSRF token and a random key)",
+    "portal/evaluation/meetings/views.py": "the missing pilot report's message with a link to "
+    "write it; Markup.format escapes the message, the address and the link text",
 }
 
 
