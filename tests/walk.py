@@ -24,7 +24,7 @@ import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -111,6 +111,9 @@ class WalkDatabase:
         class WalkConfig(TestConfig):
             SQLALCHEMY_DATABASE_URI = uri
             UPLOAD_FOLDER = str(tmp_path / "uploads")
+            # The half-way admin stays half-way for the whole walk, however long the machine
+            # takes: its five minutes are tested in test_mfa.
+            MFA_PENDING_TTL = timedelta(hours=3)
 
         self.app = create_app(WalkConfig)
         with self.app.app_context():
