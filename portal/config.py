@@ -181,6 +181,9 @@ class Config:
     # The content-hashed, precompressed copies of static/ that scripts/setup builds
     # (portal/assets.py); when missing, static/ is served plain.
     STATIC_BUILD_FOLDER = os.environ.get("STATIC_BUILD_FOLDER", str(ROOT / "build" / "static"))
+    # Per-process caches of rendered HTML (portal/fragments.py, portal/pagecache.py); 0 = off.
+    FRAGMENT_CACHE_SIZE = int(os.environ.get("FRAGMENT_CACHE_SIZE", "256"))
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "64"))
 
     # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (Werkzeug's
     # ProxyFix). 0: forwarded headers are ignored and the client is the connection's peer.

@@ -93,7 +93,7 @@ class FragmentCacheExtension(Extension):
     def _render(key, caller) -> Markup:
         app = current_app
         cache = app.extensions.get(EXTENSION_KEY)
-        off = not app.config.get("FRAGMENT_CACHE_SIZE", 256) or app.jinja_env.auto_reload
+        off = not app.config["FRAGMENT_CACHE_SIZE"] or app.jinja_env.auto_reload
         if not key or cache is None or off:  # None, or undefined: a template without a key
             return caller()
         return cache.get_or_render(key, caller)
@@ -104,5 +104,5 @@ def cache_of(app: Flask) -> FragmentCache:
 
 
 def register(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = FragmentCache(int(app.config.get("FRAGMENT_CACHE_SIZE", 256)))
+    app.extensions[EXTENSION_KEY] = FragmentCache(app.config["FRAGMENT_CACHE_SIZE"])
     app.jinja_env.add_extension(FragmentCacheExtension)

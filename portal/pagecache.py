@@ -51,7 +51,7 @@ def note(kind: str, value: str, new: Callable[[], str]) -> None:
 
 def _cache() -> FragmentCache | None:
     app = current_app
-    if not app.config.get("PAGE_CACHE_SIZE", 64) or app.jinja_env.auto_reload:
+    if not app.config["PAGE_CACHE_SIZE"] or app.jinja_env.auto_reload:
         return None
     return app.extensions.get(EXTENSION_KEY)
 
@@ -137,4 +137,4 @@ def cache_of(app: Flask) -> FragmentCache:
 
 
 def register(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = FragmentCache(int(app.config.get("PAGE_CACHE_SIZE", 64)))
+    app.extensions[EXTENSION_KEY] = FragmentCache(app.config["PAGE_CACHE_SIZE"])
