@@ -113,6 +113,8 @@ class Intent(db.Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     endpoint: Mapped[str] = mapped_column(String(100))
+    # NULL while the first request is still at work; "" once it answered somewhere that is
+    # not kept (a resident's private page, a download, another site)
     result_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
@@ -174,7 +176,7 @@ def settle(response):
             if row is None:
                 row = Intent(key=key, endpoint=request.endpoint or "")
                 db.session.add(row)
-            row.result_url = _storable(response.headers.get("Location") or _referrer_path())
+            row.result_url = _storable(response.headers.get("Location") or _referrer_path()) or ""
         else:
             db.session.execute(delete(Intent).where(Intent.key == key))
         db.session.commit()
@@ -187,14 +189,14 @@ def _already_done(key: str):
     row = None
     for _attempt in range(20):  # the first request may still be writing where it led
         row = db.session.get(Intent, key)
-        if row is None or row.result_url:
+        if row is None or row.result_url is not None:
             break
         db.session.rollback()
         time.sleep(0.1)
     endpoint = row.endpoint if row is not None else request.endpoint
     hook = REPEAT_HOOKS.get(endpoint)
     if hook is not None:
-        hook(row.result_url if row is not None else None)
+        hook((row.result_url or None) if row is not None else None)
     flash(MESSAGES.get(endpoint, ALREADY_DONE), "info")
     target = (
         (row.result_url if row is not None else None) or _private_page() or _referrer_path() or "/"

@@ -79,3 +79,31 @@ def test_keys_are_not_kept_for_ever(admin):
     assert purge(now=utcnow() + timedelta(days=6)) == 0
     assert purge(now=utcnow() + timedelta(days=8)) == 1
     assert _db.session.scalars(select(Intent)).all() == []
+
+
+def test_a_repeat_of_a_form_that_led_to_a_private_page_is_answered_without_waiting(
+    app, db, monkeypatch
+):
+    """Where the answer led is not kept when it is a private page (here the one-time link to
+    one's own data). The repeat must still see that the first answer is done, not wait two
+    seconds for an address that never comes."""
+    import portal.intents
+
+    waits = []
+    monkeypatch.setattr(portal.intents.time, "sleep", waits.append)
+    browser = Browser(app)
+    browser.login(make_user(roles={Role.EXPERT}))
+    page = browser.get("/konto/personuppgifter")
+    form = browser.form(page, action="/konto/personuppgifter/lank")
+    first = browser.submit(form)
+    assert first.status_int == 302
+    assert path_of(first.headers["Location"]).startswith("/mina-uppgifter/")
+    [intent] = _db.session.scalars(select(Intent)).all()
+    assert intent.result_url == ""  # answered, nowhere kept
+
+    second = browser.submit(form)
+    assert second.status_int == 303 and not waits
+    assert path_of(second.headers["Location"]) == "/konto/personuppgifter"
+    assert "Du hade redan skickat det här formuläret." in " ".join(
+        flashes(browser.get(second.headers["Location"]))
+    )
