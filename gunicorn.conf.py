@@ -18,10 +18,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 # A worker is replaced after this many requests (with jitter), so no slow leak grows forever.
-# A worker is replaced after this many requests (a guard against slow memory growth). Each new
-# worker starts with empty caches (compiled templates, the kept pages of portal/pagecache.py,
-# the board's figures): at 2 000 the benchmark's runs met a restart every few thousand
-# requests and lost a third of their throughput while the new worker warmed up.
+# Not sooner: a new worker starts with empty caches (compiled templates, the kept pages of
+# portal/pagecache.py, the board's figures); at 2 000 the benchmark's runs met a restart every
+# few thousand requests and lost a third of their throughput while the new worker warmed up.
 max_requests = 20000
 max_requests_jitter = 2000
 # The app is loaded once, before the workers fork: a setting that would stop it stops

@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -302,9 +303,7 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(session, config, items):
-    per_file: dict[str, int] = {}
-    for item in items:
-        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0) + 1
+    per_file = Counter(item.nodeid.split("::")[0] for item in items)
 
     def order(item) -> tuple[int, int]:
         path = item.nodeid.split("::")[0]
