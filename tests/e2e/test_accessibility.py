@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_no_horizontal_scroll, check_axe, login, watched_violations
 
@@ -42,8 +43,9 @@ def login_failed(page):
 def login_missing_fields(page):
     page.goto("/logga-in")
     page.get_by_role("button", name="Logga in").click()
-    assert page.locator(".error-summary a").count() == 2  # one link per field
-    assert page.locator("[aria-invalid=true]").count() == 2
+    # The answer is a new page: wait for it before counting.
+    expect(page.locator(".error-summary a")).to_have_count(2)  # one link per field
+    expect(page.locator("[aria-invalid=true]")).to_have_count(2)
 
 
 def forgot_password(page):

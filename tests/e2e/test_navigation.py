@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import current_app
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
@@ -64,7 +67,8 @@ def test_anonymous_visitor_sees_no_member_navigation(page):
 def test_current_page_is_marked_in_navigation(page):
     login(page, "sara.mdh@example.org")
     page.locator(NAV).get_by_role("link", name="Mitt konto").click()
-    assert page.url.endswith("/konto")
+    # The URL changes when the new page starts to arrive; wait for it to be there.
+    expect(page).to_have_url(re.compile(r"/konto$"))
     current = page.locator(f"{NAV} a[aria-current=page]")
-    assert current.count() == 1
-    assert current.inner_text() == "Mitt konto"
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("Mitt konto")
