@@ -20,7 +20,7 @@ from portal.privacy.erasure import ANONYMISED
 from portal.privacy.models import RetentionKind, RetentionRule
 from portal.submissions import services, uploads
 from portal.submissions.models import Attachment, State, Submission
-from portal.types import utcnow
+from portal.types import today_in_stockholm, utcnow
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.functional.test_submission_uploads import jpeg_with_location
@@ -128,10 +128,10 @@ def test_resident_contacts_kept_while_the_initiative_goes_on(db):
     initiative = accept(submission)
     set_rule(RetentionKind.RESIDENT_CONTACTS, 1)
     db.session.commit()
-    far = date.today() + timedelta(days=3650)
+    far = today_in_stockholm() + timedelta(days=3650)
     assert retention.run(far, apply=False)[0].count == 0
 
-    decided = date.today() + timedelta(days=100)
+    decided = today_in_stockholm() + timedelta(days=100)
     decide(
         initiative,
         outcome="stop",
@@ -165,7 +165,7 @@ def test_closed_submission_anonymised_after_its_years_figures_unchanged(db, uplo
     decline(submission)
     set_rule(RetentionKind.CLOSED_SUBMISSIONS, 2, "anonymise")
     db.session.commit()
-    declined_on = date.today()
+    declined_on = today_in_stockholm()
     before = figures()
     assert (
         retention.run(retention.shift_months(declined_on, 24) - timedelta(days=1), apply=True)[
@@ -194,7 +194,7 @@ def test_closed_submission_deleted_when_the_rule_says_delete(db):
     set_rule(RetentionKind.CLOSED_SUBMISSIONS, 1, "delete")
     db.session.commit()
     submission_id = submission.id
-    plans = retention.run(retention.shift_months(date.today(), 12), apply=True)
+    plans = retention.run(retention.shift_months(today_in_stockholm(), 12), apply=True)
     db.session.commit()
     assert plans[1].ids == [submission_id]
     assert db.session.get(Submission, submission_id) is None
@@ -252,7 +252,7 @@ def test_old_sent_mail_is_deleted_pending_mail_is_kept(db):
     set_rule(RetentionKind.OUTBOX, 90)
     db.session.commit()
     due = sorted([old.id, failed.id])
-    plans = retention.run(date.today(), apply=True)
+    plans = retention.run(today_in_stockholm(), apply=True)
     db.session.commit()
     assert sorted(plans[3].ids) == due
     left = db.session.scalars(select(OutboxMessage.recipient).order_by(OutboxMessage.id)).all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from portal.privacy.erasure import ANONYMISED, ERASED_USER_NAME
 from portal.privacy.models import RetentionKind
 from portal.submissions import services
 from portal.submissions.models import Submission
-from portal.types import utcnow
+from portal.types import today_in_stockholm, utcnow
 from tests.conftest import csrf_from, login, post_form
 from tests.factories import make_call, make_user
 from tests.privacy_factories import (
@@ -275,7 +275,7 @@ def test_erased_record_is_removed_when_its_retention_ends(client, db, app):
         )
         db.session.commit()
         assert len(records.records_of(submission)) == 1
-        retention.run(retention.shift_months(date.today(), 12), apply=True)
+        retention.run(retention.shift_months(today_in_stockholm(), 12), apply=True)
         db.session.commit()
     assert records.records_of(submission) == []
 
