@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal import ddl
-from portal.board import version
+from portal.board import origin_day, version
 from portal.board.monthly import MONTHS, SUBMITTERS
 
 ddl.declare(
@@ -23,6 +23,15 @@ ddl.declare(
         guarded_by="tests/functional/test_board_monthly.py",
         sqlite=SUBMITTERS.sqlite_ddl(),
         postgresql=SUBMITTERS.postgres_ddl(),
+    ),
+    ddl.Objects(
+        name="initiatives origin day triggers",
+        why="The board's funnel finds the initiatives of a period by the day their submission "
+        "was submitted, a column of initiatives the database keeps in step with submissions, "
+        "instead of looking up each initiative's submission.",
+        guarded_by="tests/functional/test_board_origin_day.py",
+        sqlite=origin_day.SQLITE_DDL,
+        postgresql=origin_day.POSTGRES_DDL,
     ),
     ddl.Objects(
         name="board_version triggers",

@@ -3,7 +3,8 @@
 The dashboard costs the same number of SQL statements whatever the data size: two for the
 filter options, one for the data version, and then, unless the same filters were counted at
 that version already (portal/board/version.py), one for the inflow table, one for the
-funnel, seven for the follow-up figures; always one for the agreement's figures
+funnel, seven for the follow-up figures (and on PostgreSQL the SET of
+figures.plan_for_these_dates); always one for the agreement's figures
 (portal/board/agreement.py) and two for the portfolio per goal (tests/functional/
 test_board.py counts them).
 """
@@ -21,7 +22,14 @@ from portal.accounts.models import Role
 from portal.board import exports, goals, version
 from portal.board.agreement import agreement_figures
 from portal.board.dashboard import inflow_table
-from portal.board.figures import FUNNEL_ASIDE, FUNNEL_STEPS, Scope, follow_up, funnel
+from portal.board.figures import (
+    FUNNEL_ASIDE,
+    FUNNEL_STEPS,
+    Scope,
+    follow_up,
+    funnel,
+    plan_for_these_dates,
+)
 from portal.board.filters import (
     COMPARE_LABELS,
     PER_LABELS,
@@ -49,6 +57,7 @@ def _read_filters():
 
 
 def _figures(filters, options, party_names) -> tuple:
+    plan_for_these_dates()
     follow = follow_up(filters.scope)
     follow.employees.sort(key=lambda e: party_names.get(e.party_id, "\uffff"))
     return inflow_table(filters, options), funnel(filters.scope, follow.states[0]), follow

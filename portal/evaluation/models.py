@@ -60,6 +60,10 @@ class Initiative(db.Model):
     origin_submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id"), unique=True
     )
+    # The day its submission was submitted, while that submission is in the portfolio (the
+    # board's funnel counts by it). Kept by the database (portal/board/origin_day.py), never
+    # written here.
+    origin_submitted_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -352,9 +352,11 @@ def test_dashboard_statement_count_is_the_same_for_10_and_500_submissions(app, c
     seed_bulk(490, areas, staff)
     large = {url: uncached(url) for url in urls}
     assert large == small
-    # 12 for the figures (the data version one of them), 1 for the agreement's figures,
-    # 2 for the portfolio per goal (board/goals.py), the rest the session
-    assert max(small.values()) <= 18, small
+    # 12 for the figures (the data version one of them; on PostgreSQL one more, the SET of
+    # figures.plan_for_these_dates), 1 for the agreement's figures, 2 for the portfolio per
+    # goal (board/goals.py), the rest the session
+    postgresql = _db.session.get_bind().dialect.name == "postgresql"
+    assert max(small.values()) <= 18 + postgresql, small
 
 
 def test_inbox_links_the_contact_export_with_its_filters(client, login_as, inflow):

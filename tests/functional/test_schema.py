@@ -116,6 +116,23 @@ def test_sqlite_enforces_foreign_keys_and_reads_through_a_memory_map(db):
             conn.execute(text("INSERT INTO user_roles (user_id, role) VALUES (999999, 'admin')"))
 
 
+def test_postgresql_runs_each_statement_without_parallel_workers(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    from portal.board.figures import plan_for_these_dates
+
+    db.session.remove()
+    db.engine.dispose()  # a new connection, made as the app makes them
+    show = lambda name: db.session.scalar(text(f"SHOW {name}"))  # noqa: E731
+    assert show("max_parallel_workers_per_gather") == "0"
+    assert show("plan_cache_mode") == "auto"
+    plan_for_these_dates()  # the board's figures: for the rest of this transaction only
+    assert show("plan_cache_mode") == "force_custom_plan"
+    db.session.rollback()
+    assert show("plan_cache_mode") == "auto"
+    assert show("max_parallel_workers_per_gather") == "0"  # the connection's, kept
+
+
 def test_seed_twice_adds_nothing_the_second_time(app, db):
     runner = app.test_cli_runner()
     counts = lambda: [  # noqa: E731
