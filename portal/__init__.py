@@ -12,6 +12,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import babel_context
 from portal.config import (
     ROOT,
     Config,
@@ -70,6 +71,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     flask_htmx.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    babel_context.install()  # Flask-Babel's state read without three LocalProxy lookups
     _init_login(app)
 
     # Imported here, not at the top: every module of the portal imports `portal.extensions`,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -83,17 +83,39 @@ def inbox():
     filters = inbox_query.InboxFilters.from_args(request.args, options)
     page = inbox_query.inbox_page(filters, paging.page_from_args(request.args, "page"))
     here = filters.url(page=page.page if page.page > 1 else None)
+    bulk_form = _bulk_form(options, next=here)
+    choices = _filter_choices(options)
     context = {
         "options": options,
         "filters": filters,
         "result": page,
         "tabs": inbox_query.state_tabs(filters, page.counts),
-        "bulk_form": _bulk_form(options, next=here),
-        "choices": _filter_choices(options),
+        "bulk_form": bulk_form,
+        "choices": choices,
         "text_cap": inbox_query.TEXT_CAP,
         "row_text": inbox_query.row_text(page.rows),
+        **_inbox_fragment_keys(filters, choices, bulk_form),
     }
     return render_page_or_block("triage/inbox.html", "results", **context)
+
+
+def _inbox_fragment_keys(filters, choices: dict, bulk_form: BulkForm) -> dict:
+    """The keys of the inbox's select lists, rendered once per key and process
+    (portal/fragments.py): everything they show — the choices as the database has them, the
+    selected filters, the language. The bulk form's lists only while untouched (a GET: no
+    values, no errors); tests/functional/test_inbox_fragments.py compares them uncached."""
+    language = str(get_locale())
+    listed = tuple((name, tuple((v, str(t)) for v, t in pairs)) for name, pairs in choices.items())
+    selected = (filters.call, filters.kind, filters.source, filters.portfolio, filters.handler)
+    pristine = request.method == "GET" and not bulk_form.errors
+    bulk = tuple(
+        (f.name, f.data, tuple((c.value, str(c.label)) for c in f.choices))
+        for f in (bulk_form.focus_area, bulk_form.handler)
+    )
+    return {
+        "filters_key": ("inbox-filters", language, selected, listed),
+        "bulk_key": ("inbox-bulk", language, bulk) if pristine else None,
+    }
 
 
 def _inbox_target(raw: str | None) -> str:
