@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import Flask, has_request_context, request
@@ -50,8 +51,8 @@ def _pattern(kind: str, fmt: str) -> str:
 
 def date_formatter(fmt: str = "medium"):
     """A function formatting as the `date` filter does, with the locale, time zone and pattern
-    looked up once (for a table formatting a date per row: the filter looks them up per call).
-    """
+    looked up once (for a table formatting a date per row: the filter looks them up per call),
+    and each day's text kept (a page of the inbox shows a few days, 25 times)."""
     locale, zone, pattern = get_locale(), get_timezone(), _pattern("date", fmt)
 
     def formatted(value: datetime | date | None) -> str:
@@ -60,10 +61,15 @@ def date_formatter(fmt: str = "medium"):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
-            value = zone.normalize(value.astimezone(zone))
-        return babel_dates.format_date(value, pattern, locale=locale)
+            value = zone.normalize(value.astimezone(zone)).date()
+        return _day_text(value, pattern, locale)
 
     return formatted
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, pattern: str, locale) -> str:
+    return babel_dates.format_date(day, pattern, locale=locale)
 
 
 def register(app: Flask) -> None:

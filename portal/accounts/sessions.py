@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User, UserSession
 from portal.extensions import db
@@ -119,12 +120,17 @@ def load_user(user_id: str) -> User | None:
     key_hash = current_key_hash()
     if not raw_id.isdigit() or key_hash is None:
         return None
-    # One statement for the user and the session row (the roles follow, selectin-loaded).
-    found = db.session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(raw_id), UserSession.key_hash == key_hash)
-    ).first()
+    # One statement for the user, its roles and the session row (on every request).
+    found = (
+        db.session.execute(
+            select(User, UserSession.id, UserSession.last_seen_at)
+            .join(UserSession, UserSession.user_id == User.id)
+            .options(joinedload(User.role_rows))
+            .where(User.id == int(raw_id), UserSession.key_hash == key_hash)
+        )
+        .unique()
+        .first()
+    )
     if found is None:
         return None
     user, row_id, last_seen_at = found
