@@ -180,6 +180,9 @@ def _init_login(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+SEEN_PRECISION = 60  # seconds: the idle timeout counts from the last minute with a request
+
+
 def _expire_idle_sessions() -> None:
     """Staff sessions end after SESSION_IDLE_TIMEOUT idle and SESSION_ABSOLUTE_TIMEOUT at most."""
     if request.endpoint == "static" or request.blueprint == "api":  # the API has no session
@@ -196,7 +199,8 @@ def _expire_idle_sessions() -> None:
         session.clear()
         flash(_("Din session har gått ut. Logga in igen för att fortsätta."), "info")
         return
-    session["_seen"] = now
+    if now - seen >= SEEN_PRECISION:  # not on every request: each write re-signs the cookie
+        session["_seen"] = now
 
 
 def _seconds(key: str) -> float:

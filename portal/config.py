@@ -143,6 +143,9 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", default=True)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie is written when the session changes (at least once a minute of activity, see
+    # _expire_idle_sessions), not on every answer: the absolute timeout ends it anyway.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 

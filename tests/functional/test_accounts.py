@@ -342,6 +342,19 @@ def test_activity_keeps_the_session_alive(client, db):
     assert is_logged_in(client)
 
 
+def test_the_session_cookie_is_written_when_the_session_changes_not_on_every_answer(client, db):
+    login(client, make_user())
+    client.get("/konto")
+    # Within the minute nothing in the session changed: no new cookie to sign and send.
+    assert "Set-Cookie" not in client.get("/konto").headers
+    with client.session_transaction() as sess:
+        sess["_seen"] = time.time() - 61
+    answer = client.get("/konto")
+    assert "sk_session=" in answer.headers["Set-Cookie"]  # the activity noted, a new expiry
+    with client.session_transaction() as sess:
+        assert time.time() - sess["_seen"] < 5
+
+
 @pytest.mark.asvs("3.3.2")
 def test_session_ends_after_12_hours_even_when_active(client, db):
     login(client, make_user())
