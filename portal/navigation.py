@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import Role
@@ -92,15 +92,12 @@ NAV = [
 
 def items_for(user) -> list[NavItem]:
     served = current_app.view_functions
+    mine = user.roles if user.is_authenticated else None  # worked out once, not per item
     visible = []
     for item in NAV:
         if item.endpoint not in served:
             continue
-        if (
-            item.roles is None
-            or user.is_authenticated
-            and (not item.roles or user.has_role(*item.roles))
-        ):
+        if item.roles is None or mine is not None and (not item.roles or mine & item.roles):
             visible.append(item)
     return visible
 
@@ -126,8 +123,27 @@ def current_endpoint(items: list[NavItem], path: str) -> str | None:
 
     best, best_len = None, -1
     for item in items:
-        href = url_for(item.endpoint)
+        href = address(item.endpoint)
         matches = path == href or (href != "/" and path.startswith(href.rstrip("/") + "/"))
         if matches and len(href) > best_len:
             best, best_len = item.endpoint, len(href)
     return best
+
+
+_addresses: dict[tuple[str, str], str] = {}
+
+
+def address(endpoint: str) -> str:
+    """url_for(endpoint) of a navigation item (none takes arguments), worked out once per
+    application root and process."""
+    key = (request.script_root, endpoint)
+    found = _addresses.get(key)
+    if found is None:
+        found = _addresses[key] = url_for(endpoint)
+    return found
+
+
+def fragment_key(items: list[NavItem], current: str | None, language: str) -> tuple:
+    """The key of the rendered menu (portal/fragments.py): the user's items, the page's item,
+    the language and the application root are all it shows."""
+    return ("nav", language, request.script_root, current, tuple(i.endpoint for i in items))

@@ -82,10 +82,14 @@ def register(app: Flask) -> None:
 
         if not has_request_context():  # e-mail rendered from the CLI or a service
             return {"canvas_fields": CANVAS_FIELDS, "current_locale": language()}
+        items = navigation.items_for(current_user)
+        current = navigation.current_endpoint(items, request.path)
         return {
-            "nav_items": (items := navigation.items_for(current_user)),
+            "nav_items": items,
             "nav_menu": navigation.menu_for(items),
-            "nav_current": navigation.current_endpoint(items, request.path),
+            "nav_current": current,
+            "nav_key": navigation.fragment_key(items, current, language()),
+            "footer_key": ("footer", language(), request.script_root),
             "can_administer": permissions.can_administer,
             "can_see_board_figures": permissions.can_see_board_figures,
             "role_labels": role_labels,

@@ -91,3 +91,10 @@ def test_a_new_choice_shows_at_once(client, inbox):
     assert "Vårens utlysning" in after
     assert after.count("Nytt namn på området") >= 2  # the filter and the bulk form
     assert after.count("Nils Nykomling") == 2
+
+
+def test_the_kept_menu_marks_the_page_it_is_on(client, inbox):
+    for url, current in (("/inkorg", "Inkorg"), ("/konto", "Mitt konto"), ("/inkorg", "Inkorg")):
+        html = page(client, url)
+        marked = re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', html)
+        assert marked == [current], url
