@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from portal import paging
 from portal.accounts.models import Role, User, UserRole
@@ -368,7 +367,7 @@ class RowText(NamedTuple):
     submitted: dict[int, str]
 
 
-def row_text(rows: list[Submission]) -> RowText:
+def row_text(rows: list) -> RowText:
     from portal.templating import date_formatter
 
     short_date = date_formatter("short")
@@ -385,7 +384,7 @@ def row_text(rows: list[Submission]) -> RowText:
 
 @dataclass
 class InboxPage:
-    rows: list[Submission]
+    rows: list  # rows of ROW_COLUMNS
     total: int
     counts: dict[str, int]  # per state filter (OPEN, ALL and each state), ignoring the state
     page: int
@@ -413,21 +412,21 @@ class InboxPage:
         return min(self.page * self.per_page, self.total)
 
 
+# What a row of the inbox shows, read as plain rows with the names of its source, call, focus
+# area and handler joined in (no ORM objects to build: a page of 25 took 0.4 ms more as
+# Submission objects with their four many-to-ones).
 ROW_COLUMNS = (
     Submission.id,
     Submission.reg_number,
-    Submission.reg_year,
-    Submission.reg_seq,
     Submission.title,
     Submission.kind,
     Submission.state,
     Submission.submitted_at,
-    Submission.party_id,
-    Submission.call_id,
-    Submission.focus_area_id,
-    Submission.handler_id,
-    Submission.submitter_id,
-    Submission.version,
+    Party.short_name.label("party_short_name"),
+    Party.name.label("party_name"),
+    Call.title.label("call_title"),
+    FocusArea.name.label("focus_area_name"),
+    User.name.label("handler_name"),
 )
 
 
@@ -464,7 +463,7 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
     page = paging.clamp(page, total, per_page)
     # The page's ids first, on submissions alone (PostgreSQL's search expression names the
     # canvas columns unqualified, so it must not meet the joined calls' title); then the rows
-    # with their many-to-ones joined, in one statement.
+    # with the names they show joined, in one statement.
     page_ids = (
         select(Submission.id)
         .where(*filters.where(many=total > MANY))
@@ -472,22 +471,16 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    rows = list(
-        db.session.scalars(
-            select(Submission)
-            .options(
-                load_only(*ROW_COLUMNS),
-                joinedload(Submission.party).load_only(Party.short_name, Party.name),
-                joinedload(Submission.call).load_only(Call.title),
-                joinedload(Submission.focus_area).load_only(FocusArea.name),
-                joinedload(Submission.handler)
-                .load_only(User.name)
-                .options(lazyload(User.role_rows)),
-            )
-            .where(Submission.id.in_(page_ids))
-            .order_by(*filters.order_by())
-        )
-    )
+    rows = db.session.execute(
+        select(*ROW_COLUMNS)
+        .select_from(Submission)
+        .outerjoin(Party, Party.id == Submission.party_id)
+        .outerjoin(Call, Call.id == Submission.call_id)
+        .outerjoin(FocusArea, FocusArea.id == Submission.focus_area_id)
+        .outerjoin(User, User.id == Submission.handler_id)
+        .where(Submission.id.in_(page_ids))
+        .order_by(*filters.order_by())
+    ).all()
     return InboxPage(rows, total, counts, page, per_page, capped)
 
 
