@@ -37,6 +37,7 @@ from portal.evaluation.models import PHASE_LABELS, Initiative, Phase
 from portal.extensions import db
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import KIND_LABELS, STATE_LABELS, Kind, State, Submission
+from portal.submissions.queries import with_names
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_SIGNS = ("=", "+", "-", "@")
@@ -238,13 +239,8 @@ def _submissions_statement(where: Sequence, order_by: Sequence, *, contacts: boo
             submitter.email.label("submitter_email"),
             handler.name.label("handler_name"),
         ]
-    statement = (
-        select(*columns)
-        .select_from(Submission)
-        .outerjoin(Party, Party.id == Submission.party_id)
-        .outerjoin(Call, Call.id == Submission.call_id)
-        .outerjoin(FocusArea, FocusArea.id == Submission.focus_area_id)
-        .outerjoin(Initiative, Initiative.origin_submission_id == Submission.id)
+    statement = with_names(select(*columns).select_from(Submission)).outerjoin(
+        Initiative, Initiative.origin_submission_id == Submission.id
     )
     if contacts:
         statement = statement.outerjoin(submitter, submitter.id == Submission.submitter_id)

@@ -3,9 +3,11 @@ those linked as related (the triage page, and the initiative page of their origi
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from portal.calls.models import Call
 from portal.extensions import db
+from portal.reference.models import FocusArea, Party
 from portal.submissions.models import Submission, submission_links
 
 
@@ -29,4 +31,14 @@ def related_to(submission: Submission) -> list[Submission]:
             .where(Submission.id.in_(low.union(high)))
             .order_by(Submission.reg_year, Submission.reg_seq)
         )
+    )
+
+
+def with_names(statement: Select) -> Select:
+    """A statement over submissions, with the party, call and focus area each is from joined
+    (outer: a resident's, one outside any call, one not sorted yet), for their names."""
+    return (
+        statement.outerjoin(Party, Party.id == Submission.party_id)
+        .outerjoin(Call, Call.id == Submission.call_id)
+        .outerjoin(FocusArea, FocusArea.id == Submission.focus_area_id)
     )

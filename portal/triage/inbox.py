@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.forms import day_from_args, id_from_text
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import KIND_LABELS, STATE_LABELS, Kind, State, Submission
+from portal.submissions.queries import with_names
 from portal.submissions.states import OPEN as AWAITING_TRIAGE
 from portal.triage import search
 from portal.triage.counts import kept_totals
@@ -472,11 +473,7 @@ def inbox_page(filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -
         .offset((page - 1) * per_page)
     )
     rows = db.session.execute(
-        select(*ROW_COLUMNS)
-        .select_from(Submission)
-        .outerjoin(Party, Party.id == Submission.party_id)
-        .outerjoin(Call, Call.id == Submission.call_id)
-        .outerjoin(FocusArea, FocusArea.id == Submission.focus_area_id)
+        with_names(select(*ROW_COLUMNS).select_from(Submission))
         .outerjoin(User, User.id == Submission.handler_id)
         .where(Submission.id.in_(page_ids))
         .order_by(*filters.order_by())
