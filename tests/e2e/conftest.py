@@ -294,6 +294,17 @@ def check_axe(page) -> None:
         pytest.fail(message, pytrace=False)
 
 
+def resize(page, width: int, height: int) -> None:
+    """Set the window's size and wait for static/js/portal.js to fold or unfold the main menu
+    for it (it does so on the media query's change event, after the resize): a position
+    measured before that is off by the menu's height."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(
+        "() => { const menu = document.querySelector('[data-nav-menu]');"
+        " return !menu || menu.open === !matchMedia('(max-width: 47.99rem)').matches; }"
+    )
+
+
 def assert_no_horizontal_scroll(page, width: int = 320) -> None:
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     if scroll_width > width:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.evaluation.models import Phase
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, resize
 from tests.hub_factories import make_hub_initiative
 from tests.privacy_factories import resident_submission
 
@@ -69,7 +69,7 @@ def test_triage_actions_are_within_the_first_screen_at_1280_and_first_on_a_phone
     assert bottom(page.get_by_role("button", name="Skicka frågan")) <= 800
 
     # On a phone the actions come first, above what they act on.
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     assert bottom(actions) <= content.bounding_box()["y"]
     assert bottom(actions.get_by_role("button", name="Ta in i portfölj")) <= 844
 
