@@ -20,8 +20,6 @@ from types import SimpleNamespace
 import flask_babel
 from flask.globals import _cv_app
 
-_ORIGINAL = flask_babel._get_current_context
-
 
 def current_context() -> SimpleNamespace | None:
     """Flask-Babel's state for this app context (made on first use), or None outside one."""

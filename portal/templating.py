@@ -84,17 +84,18 @@ def register(app: Flask) -> None:
             return {"canvas_fields": CANVAS_FIELDS, "current_locale": language()}
         items = navigation.items_for(current_user)
         current = navigation.current_endpoint(items, request.path)
+        lang = language()
         return {
             "nav_items": items,
             "nav_menu": navigation.menu_for(items),
             "nav_current": current,
-            "nav_key": navigation.fragment_key(items, current, language()),
-            "footer_key": ("footer", language(), request.script_root),
+            "nav_key": navigation.fragment_key(items, current, lang),
+            "footer_key": ("footer", lang, request.script_root),
             "can_administer": permissions.can_administer,
             "can_see_board_figures": permissions.can_see_board_figures,
             "role_labels": role_labels,
             "canvas_fields": CANVAS_FIELDS,
-            "current_locale": language(),
+            "current_locale": lang,
             "current_path": request.full_path if request.query_string else request.path,
         }
 

@@ -80,21 +80,12 @@ def make_submission(
 def initiative_from(submission: Submission, *moves: tuple[str, str, date], actor=None):
     """The submission taken into its focus area's portfolio, then moved on by Core Team
     decisions (outcome, to_phase, decided_on) through phases.decide()."""
-    from portal.evaluation.models import Initiative, Phase
     from portal.evaluation.phases import decide
 
     area = submission.focus_area
     assert area is not None, "a focus area first"
     submission.state = "in_portfolio"
-    initiative = Initiative(
-        title=submission.title,
-        portfolio_id=area.portfolio_id,
-        focus_area=area,
-        phase=Phase.IDEA,
-        origin_submission=submission,
-    )
-    db.session.add(initiative)
-    db.session.flush()
+    initiative = new_initiative(area, submission, title=submission.title)
     for outcome, to_phase, day in moves:
         if outcome.startswith("pilot_"):  # a pilot's outcome needs its report first
             from tests.process_factories import write_pilot_report
@@ -103,4 +94,20 @@ def initiative_from(submission: Submission, *moves: tuple[str, str, date], actor
         decide(initiative, outcome=outcome, to_phase=to_phase, decided_on=day,
                rationale="Beslut.", actor=actor)  # fmt: skip
     db.session.commit()
+    return initiative
+
+
+def new_initiative(area: FocusArea, origin: Submission | None = None, *, title="Initiativ"):
+    """An initiative in Idéfas in `area`'s portfolio, from `origin` when given (flushed)."""
+    from portal.evaluation.models import Initiative, Phase
+
+    initiative = Initiative(
+        title=title,
+        portfolio_id=area.portfolio_id,
+        focus_area=area,
+        phase=Phase.IDEA,
+        origin_submission=origin,
+    )
+    db.session.add(initiative)
+    db.session.flush()
     return initiative

@@ -18,7 +18,8 @@ from portal.extensions import db as _db
 from portal.reference.models import FocusArea, Party
 from portal.submissions.models import Submission
 from portal.triage.inbox import RESIDENTS
-from tests.board_factories import initiative_from, make_submission
+from tests import board_factories
+from tests.board_factories import area_named, initiative_from, make_submission
 
 AREA = "Välmående och självständiga äldre"
 
@@ -30,17 +31,7 @@ def origin_day(initiative: Initiative) -> date | None:
 
 
 def new_initiative(origin: Submission | None) -> Initiative:
-    area = _db.session.scalar(select(FocusArea).where(FocusArea.name == AREA))
-    initiative = Initiative(
-        title="Initiativ",
-        portfolio_id=area.portfolio_id,
-        focus_area=area,
-        phase=Phase.IDEA,
-        origin_submission=origin,
-    )
-    _db.session.add(initiative)
-    _db.session.flush()
-    return initiative
+    return board_factories.new_initiative(area_named(AREA), origin)
 
 
 def test_the_day_follows_the_submission_it_came_from(db):
